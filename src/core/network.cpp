@@ -1,0 +1,231 @@
+// The network and its forward and backward passes: the seed's equations, batched.
+#include "nabla/network.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "core/loss_math.hpp"
+#include "cpu/blas.hpp"
+#include "cpu/elementwise.hpp"
+#include "nabla/error.hpp"
+
+namespace nabla {
+
+const char* init_name(Init init) {
+    switch (init) {
+        case Init::automatic: return "auto";
+        case Init::xavier: return "xavier";
+        case Init::he: return "he";
+    }
+    return "unknown";
+}
+
+Init parse_init(const std::string& name) {
+    if (name == "auto") return Init::automatic;
+    if (name == "xavier" || name == "glorot") return Init::xavier;
+    if (name == "he") return Init::he;
+    throw Error("unknown initializer '" + name + "' (expected auto, xavier or he)");
+}
+
+void NetworkSpec::validate() const {
+    if (layers.size() < 2)
+        throw Error("a network needs at least two layer widths (inputs and outputs), got " +
+                    std::to_string(layers.size()));
+    constexpr std::size_t max_parameters = std::size_t(1) << 31;
+    std::size_t parameters = 0;
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        if (layers[l] == 0) throw Error("layer " + std::to_string(l) + " has width 0");
+        if (layers[l] > max_parameters) throw Error("layer " + std::to_string(l) + " width is absurd");
+        if (l > 0) parameters += layers[l] * (layers[l - 1] + 1);
+        if (parameters > max_parameters)
+            throw Error("network has more than 2^31 parameters: too large");
+    }
+    if (hidden == Activation::softmax && layers.size() > 2)
+        throw Error("softmax can only be the output activation, not a hidden one");
+}
+
+namespace {
+
+std::vector<LayerShape> layout(const NetworkSpec& spec) {
+    std::vector<LayerShape> shapes;
+    std::size_t offset = 0;
+    for (std::size_t l = 1; l < spec.layers.size(); ++l) {
+        LayerShape s;
+        s.in = spec.layers[l - 1];
+        s.out = spec.layers[l];
+        s.w_offset = offset;
+        s.b_offset = offset + s.in * s.out;
+        offset = s.b_offset + s.out;
+        s.activation = l + 1 == spec.layers.size() ? spec.output_activation() : spec.hidden;
+        shapes.push_back(s);
+    }
+    return shapes;
+}
+
+std::size_t parameter_count(const std::vector<LayerShape>& shapes) {
+    return shapes.empty() ? 0 : shapes.back().b_offset + shapes.back().out;
+}
+
+bool relu_family(Activation a) { return a == Activation::relu || a == Activation::leaky_relu; }
+
+}  // namespace
+
+template <class T>
+Network<T>::Network(NetworkSpec spec, std::uint64_t seed) : spec_(std::move(spec)) {
+    spec_.validate();
+    shapes_ = layout(spec_);
+    params_.assign(parameter_count(shapes_), T(0));
+    Rng rng(seed);
+    for (std::size_t l = 0; l < shapes_.size(); ++l) {
+        const LayerShape& s = shapes_[l];
+        Init init = spec_.init;
+        if (init == Init::automatic) init = relu_family(spec_.hidden) ? Init::he : Init::xavier;
+        T* w = W(l);
+        if (init == Init::he) {
+            const double stddev = std::sqrt(2.0 / double(s.in));
+            for (std::size_t i = 0; i < s.in * s.out; ++i) w[i] = T(stddev * rng.normal());
+        } else {
+            const double limit = std::sqrt(6.0 / double(s.in + s.out));
+            for (std::size_t i = 0; i < s.in * s.out; ++i) w[i] = T(rng.uniform(-limit, limit));
+        }
+    }
+}
+
+template <class T>
+Network<T>::Network(NetworkSpec spec, std::vector<T> params) : spec_(std::move(spec)) {
+    spec_.validate();
+    shapes_ = layout(spec_);
+    if (params.size() != parameter_count(shapes_))
+        throw Error("network needs " + std::to_string(parameter_count(shapes_)) + " parameters, got " +
+                    std::to_string(params.size()));
+    params_ = std::move(params);
+}
+
+template <class T>
+std::size_t Network<T>::max_width() const {
+    return *std::max_element(spec_.layers.begin(), spec_.layers.end());
+}
+
+template <class T>
+void Workspace<T>::reserve(const Network<T>& net, std::size_t samples, bool dropout) {
+    const std::size_t F = net.depth();
+    const bool grow = samples > capacity || a.size() != F || (dropout && keep.size() != F - 1);
+    if (!grow) return;
+    capacity = std::max(capacity, samples);
+    a.resize(F);
+    d.resize(F);
+    for (std::size_t l = 0; l < F; ++l) {
+        a[l].resize(capacity * net.layer(l).out);
+        d[l].resize(capacity * net.layer(l).out);
+    }
+    if (dropout) {
+        keep.resize(F - 1);
+        kept.resize(F - 1);
+        for (std::size_t l = 0; l + 1 < F; ++l) {
+            keep[l].resize(capacity * net.layer(l).out);
+            kept[l].resize(capacity * net.layer(l).out);
+        }
+    }
+}
+
+template <class T>
+const T* Workspace<T>::layer_input(std::size_t l) const {
+    if (l == 0) return input;
+    return keep.empty() ? a[l - 1].data() : kept[l - 1].data();
+}
+
+// z^l = W^l a^(l−1) + b^l, a^l = σ(z^l) for n samples: Z = A^(l−1) (W^l)^T, then bias and σ fused.
+template <class T>
+static void dense_forward(const Network<T>& net, std::size_t l, const T* a_prev, std::size_t n, T* a) {
+    const LayerShape& s = net.layer(l);
+    cpu::gemm(false, true, n, s.out, s.in, T(1), a_prev, s.in, net.W(l), s.in, T(0), a, s.out);
+    cpu::add_bias_and_activate(s.activation, net.b(l), a, n, s.out);
+}
+
+// Given the error d^l of n samples: ∂L_T/∂W^l = (1/n) Σ_i d^l_i (a^(l−1)_i)^T = (1/n) D^T A,
+// ∂L_T/∂b^l = (1/n) Σ_i d^l_i, and (if d_prev) the back-propagated (W^l)^T d^l = D W^l, which
+// the caller multiplies by σ'(z^(l−1)).
+template <class T>
+static void dense_backward(const Network<T>& net, std::size_t l, const T* d, const T* a_prev, std::size_t n,
+                           T* dW, T* db, T* d_prev) {
+    const LayerShape& s = net.layer(l);
+    const T mean = T(1) / T(n);
+    cpu::gemm(true, false, s.out, s.in, n, mean, d, s.out, a_prev, s.in, T(0), dW, s.in);
+    cpu::scaled_column_sums(d, n, s.out, mean, db);
+    if (d_prev) cpu::gemm(false, false, n, s.in, s.out, T(1), d, s.out, net.W(l), s.in, T(0), d_prev, s.in);
+}
+
+template <class T>
+const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>& ws, const Dropout& dropout) {
+    const bool drop = dropout.rate > 0.0 && dropout.rng != nullptr && net.depth() > 1;
+    if (dropout.rate < 0.0 || dropout.rate >= 1.0) throw Error("dropout rate must be in [0, 1)");
+    ws.reserve(net, n, drop);
+    if (!drop) {
+        ws.keep.clear();
+        ws.kept.clear();
+    }
+    ws.n = n;
+    ws.input = x;
+    for (std::size_t l = 0; l < net.depth(); ++l) {
+        T* a = ws.a[l].data();
+        dense_forward(net, l, ws.layer_input(l), n, a);
+        if (drop && l + 1 < net.depth()) {
+            const std::size_t count = n * net.layer(l).out;
+            const T scale = T(1.0 / (1.0 - dropout.rate));
+            T* keep = ws.keep[l].data();
+            for (std::size_t i = 0; i < count; ++i) keep[i] = dropout.rng->uniform() < dropout.rate ? T(0) : scale;
+            cpu::multiply(a, keep, ws.kept[l].data(), count);
+        }
+    }
+    return ws.a.back().data();
+}
+
+template <class T>
+T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<T> grads) {
+    if (grads.size() != net.parameters().size()) throw Error("gradient buffer does not match the network");
+    const std::size_t n = ws.n;
+    const std::size_t F = net.depth();
+    const std::size_t k = net.output_size();
+    const Activation output = net.layer(F - 1).activation;
+
+    // d^F = ∇_a L ⊙ σ'(z^F), per sample; L_T = (1/n) Σ L_i.
+    T loss = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const T* a = ws.a[F - 1].data() + i * k;
+        loss += math::sample_loss(net.spec().loss, a, y + i * k, k);
+        math::sample_output_error(net.spec().loss, output, a, y + i * k, k, ws.d[F - 1].data() + i * k);
+    }
+
+    for (std::size_t l = F; l-- > 0;) {
+        const LayerShape& s = net.layer(l);
+        T* d_prev = l > 0 ? ws.d[l - 1].data() : nullptr;
+        dense_backward(net, l, ws.d[l].data(), ws.layer_input(l), n, grads.data() + s.w_offset,
+                       grads.data() + s.b_offset, d_prev);
+        if (!d_prev) continue;
+        // d^(l−1) = ((W^l)^T d^l) ⊙ σ'(z^(l−1)), times the dropout mask where units were dropped.
+        const std::size_t count = n * s.in;
+        if (!ws.keep.empty()) cpu::multiply(d_prev, ws.keep[l - 1].data(), d_prev, count);
+        cpu::multiply_by_sigma_prime(net.layer(l - 1).activation, ws.a[l - 1].data(), d_prev, count);
+    }
+    return loss / T(n);
+}
+
+template <class T>
+T loss_sum(Loss loss, const T* a, const T* y, std::size_t n, std::size_t k) {
+    T sum = 0;
+    for (std::size_t i = 0; i < n; ++i) sum += math::sample_loss(loss, a + i * k, y + i * k, k);
+    return sum;
+}
+
+#define NABLA_INSTANTIATE(T)                                                                         \
+    template class Network<T>;                                                                       \
+    template struct Workspace<T>;                                                                    \
+    template const T* forward(const Network<T>&, const T*, std::size_t, Workspace<T>&, const Dropout&); \
+    template T backward(const Network<T>&, const T*, Workspace<T>&, std::span<T>);                   \
+    template T loss_sum(Loss, const T*, const T*, std::size_t, std::size_t);
+NABLA_INSTANTIATE(float)
+NABLA_INSTANTIATE(double)
+#undef NABLA_INSTANTIATE
+
+}  // namespace nabla

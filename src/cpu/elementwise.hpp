@@ -1,0 +1,52 @@
+// The CPU backend's passes over memory that are not matrix products: each fuses what the seed
+// applies elementwise into one loop, so a batch is read and written once per step.
+#pragma once
+
+#include <cstddef>
+
+#include "core/activation_math.hpp"
+
+namespace nabla::cpu {
+
+// z ← z + b on every row, then a = σ(z) in place (softmax: per row).
+template <class T>
+void add_bias_and_activate(Activation activation, const T* b, T* z, std::size_t n, std::size_t k) {
+    math::with_activation(activation, [&](auto act) {
+        for (std::size_t i = 0; i < n; ++i) {
+            T* row = z + i * k;
+            if constexpr (act() == Activation::softmax) {
+                for (std::size_t j = 0; j < k; ++j) row[j] += b[j];
+                math::softmax_row(row, k);
+            } else {
+                for (std::size_t j = 0; j < k; ++j) row[j] = math::sigma(act(), row[j] + b[j]);
+            }
+        }
+    });
+}
+
+// g ← g ⊙ σ'(z), with σ'(z) taken from a = σ(z) (activation_math.hpp). Not for softmax.
+template <class T>
+void multiply_by_sigma_prime(Activation activation, const T* a, T* g, std::size_t count) {
+    math::with_activation(activation, [&](auto act) {
+        for (std::size_t i = 0; i < count; ++i) g[i] *= math::sigma_prime_from_output(act(), a[i]);
+    });
+}
+
+// out[j] = scale · Σ_i m[i, j]: the batch mean of each column when scale = 1/n.
+template <class T>
+void scaled_column_sums(const T* m, std::size_t n, std::size_t k, T scale, T* out) {
+    for (std::size_t j = 0; j < k; ++j) out[j] = T(0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const T* row = m + i * k;
+        for (std::size_t j = 0; j < k; ++j) out[j] += row[j];
+    }
+    for (std::size_t j = 0; j < k; ++j) out[j] *= scale;
+}
+
+// out = x ⊙ y, elementwise.
+template <class T>
+void multiply(const T* x, const T* y, T* out, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) out[i] = x[i] * y[i];
+}
+
+}  // namespace nabla::cpu

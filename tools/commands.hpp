@@ -1,0 +1,20 @@
+// The subcommands of the `nabla` program. Each registers its flags on the parent app and returns
+// the function that runs it once parsing has succeeded (its return value is the exit status).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace nabla::cli {
+
+using Command = std::function<int()>;
+
+Command add_gradcheck(CLI::App& app);
+Command add_train(CLI::App& app);
+Command add_eval(CLI::App& app);
+Command add_predict(CLI::App& app);
+Command add_info(CLI::App& app);
+Command add_bench(CLI::App& app);
+
+}  // namespace nabla::cli

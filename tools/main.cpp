@@ -1,0 +1,48 @@
+// nabla: train, evaluate and check fully-connected networks from the command line.
+#include <cstdio>
+#include <exception>
+#include <map>
+#include <string>
+
+#include "commands.hpp"
+#include "nabla/error.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"nabla: fully-connected neural networks trained by backpropagation"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "nabla 0.1.0");
+    std::map<CLI::App*, nabla::cli::Command> commands;
+    auto add = [&](const char* name, const char* description, nabla::cli::Command (*make)(CLI::App&)) {
+        CLI::App* sub = app.add_subcommand(name, description);
+        commands[sub] = make(*sub);
+    };
+    add("gradcheck", "compare backpropagation with finite differences", nabla::cli::add_gradcheck);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        return app.exit(CLI::CallForHelp());
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // One line, then the usual pointer to --help.
+        std::fprintf(stderr, "nabla: error: %s (see nabla --help)\n", e.what());
+        return 2;
+    } catch (const nabla::Error& e) {
+        std::fprintf(stderr, "nabla: error: %s\n", e.what());
+        return 2;
+    }
+    try {
+        for (CLI::App* sub : app.get_subcommands()) return commands.at(sub)();
+    } catch (const nabla::Error& e) {
+        std::fprintf(stderr, "nabla: error: %s\n", e.what());
+        return 1;
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "nabla: error: out of memory\n");
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "nabla: error: %s\n", e.what());
+        return 1;
+    }
+    return 1;
+}
