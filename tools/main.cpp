@@ -16,7 +16,12 @@ int main(int argc, char** argv) {
         CLI::App* sub = app.add_subcommand(name, description);
         commands[sub] = make(*sub);
     };
+    add("train", "train a network on a data set and save the model", nabla::cli::add_train);
+    add("eval", "evaluate a saved model on a data set", nabla::cli::add_eval);
+    add("predict", "write a saved model's predictions for a data set as CSV", nabla::cli::add_predict);
+    add("info", "describe a saved model", nabla::cli::add_info);
     add("gradcheck", "compare backpropagation with finite differences", nabla::cli::add_gradcheck);
+    add("bench", "measure training or inference throughput on synthetic data", nabla::cli::add_bench);
 
     try {
         app.parse(argc, argv);

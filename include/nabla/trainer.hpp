@@ -47,6 +47,12 @@ struct TrainOptions {
     void validate() const;
 };
 
+// One training step on a batch of n samples (rows of x and y): forward pass, backward pass into
+// grads, optimizer update with learning rate lr. Returns the batch's L_T. Afterwards ws.a.back()
+// still holds the batch's outputs a^F. Allocates nothing once ws has seen a batch this large.
+float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
+                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout = {});
+
 // Trains net on data; after each epoch evaluates `validation` if given. Throws Error if the data do
 // not fit the network or contain non-finite values, or if the loss becomes NaN/Inf (naming the
 // epoch and step).

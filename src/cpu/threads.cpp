@@ -1,9 +1,8 @@
 #include "nabla/threads.hpp"
 
-#include <cblas.h>
-
 #include <thread>
 
+#include "cpu/blas.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -15,9 +14,9 @@ int hardware_threads() {
 
 void set_threads(int threads) {
     if (threads < 0 || threads > 4096) throw Error("threads must be between 0 (all) and 4096, got " + std::to_string(threads));
-    openblas_set_num_threads(threads == 0 ? hardware_threads() : threads);
+    cpu::blas().set_num_threads(threads == 0 ? hardware_threads() : threads);
 }
 
-int threads() { return openblas_get_num_threads(); }
+int threads() { return cpu::blas().get_num_threads(); }
 
 }  // namespace nabla

@@ -55,6 +55,14 @@ std::size_t count_correct(const float* a, const float* y, std::size_t n, std::si
 
 }  // namespace
 
+float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
+                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout) {
+    forward(net, x, n, ws, dropout);
+    const float loss = backward(net, y, ws, grads);
+    if (std::isfinite(loss)) optimizer.step(net, grads, lr);  // never step on a diverged gradient
+    return loss;
+}
+
 std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
                                 const TrainOptions& options) {
     options.validate();
@@ -89,15 +97,13 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
             const std::size_t m = end - begin;
             gather_rows(data.x, order, begin, end, x.data.data());
             gather_rows(data.y, order, begin, end, y.data.data());
-            const float* a = forward(net, x.data.data(), m, ws, dropout);
-            if (classification) correct += count_correct(a, y.data.data(), m, y.cols);
-            const float loss = backward(net, y.data.data(), ws, std::span<float>(grads));
+            lr = options.schedule.rate(options.optimizer.learning_rate, step, steps_per_epoch, total_steps);
+            const float loss = train_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, lr, dropout);
             if (!std::isfinite(loss))
                 throw Error("training diverged: the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
                             " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step + 1) +
                             " (try a lower learning rate)");
-            lr = options.schedule.rate(options.optimizer.learning_rate, step, steps_per_epoch, total_steps);
-            optimizer.step(net, grads, lr);
+            if (classification) correct += count_correct(ws.a.back().data(), y.data.data(), m, y.cols);
             loss_sum += double(loss) * double(m);
             if (options.on_batch) options.on_batch(end, n, loss_sum / double(end));
         }

@@ -1,0 +1,31 @@
+// Input preprocessing that is fitted on the training data and stored inside the model, so that eval
+// and predict transform their input exactly as training did: x' = (x − offset) ⊙ scale per feature.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "nabla/matrix.hpp"
+
+namespace nabla {
+
+struct Preprocessing {
+    enum class Kind : std::uint8_t { none = 0, pixel_scale = 1, standardize = 2 };
+    Kind kind = Kind::none;
+    std::vector<float> offset;  // one per feature (empty for none)
+    std::vector<float> scale;   // one per feature (empty for none)
+
+    static Preprocessing identity();
+    static Preprocessing pixels(std::size_t features, float max_value = 255.0f);
+    // Per-feature mean and 1/stddev of x (constant features get scale 1).
+    static Preprocessing standardize_fit(const Matrix<float>& x);
+
+    void apply(Matrix<float>& x) const;  // Error when x.cols differs from the fitted feature count
+    std::string describe() const;        // one line for `nabla info`
+};
+
+const char* preprocessing_name(Preprocessing::Kind kind);
+
+}  // namespace nabla

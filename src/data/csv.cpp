@@ -1,0 +1,382 @@
+// CSV data files, one sample per record:
+//  - fields are separated by commas; RFC 4180 quoting ("a,b" is one field, "" is a quote inside
+//    quotes, a quoted field may span lines); spaces around fields are ignored;
+//  - LF or CRLF line ends, an optional UTF-8 byte order mark, and blank lines (anywhere) are ignored;
+//  - the file may be gzipped;
+//  - the first row is a header when some field of it is not a number while the same field of the
+//    second row is (feature columns hold numbers, their names do not); a file's only row is a
+//    header when none of its fields is a number. Without a header, columns are named "field1"...;
+//  - the target is the last column unless options.target names one (header name, or 0-based index);
+//  - every other column is a feature and must hold finite numbers.
+// Error messages count lines from 1, the header included, and fields from 1.
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "data/loading.hpp"
+#include "nabla/dataset.hpp"
+
+namespace nabla {
+namespace {
+
+using data::file_error;
+using data::line_error;
+using data::quoted;
+
+// Limits that turn absurd input into a clear error instead of an exhausted machine.
+constexpr std::size_t kMaxFileBytes = std::size_t{2} << 30;
+constexpr std::size_t kMaxColumns = 100000;
+constexpr std::size_t kMaxClasses = 10000;
+
+// A field's value when the field is wholly a decimal number (with an optional leading '+', which
+// from_chars does not take). NaN and infinities parse, and magnitudes beyond the double range come
+// back as infinity, so that callers refuse every non-finite value with one message.
+std::optional<double> parse_number(std::string_view text) {
+    if (text.size() > 1 && text[0] == '+' && text[1] != '-') text.remove_prefix(1);
+    double value = 0;
+    const char* end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (stop != end || error == std::errc::invalid_argument) return std::nullopt;
+    if (error == std::errc::result_out_of_range) return std::numeric_limits<double>::infinity();
+    return value;
+}
+
+// The value of a label that is an integer (exactly representable as a double), else nullopt.
+std::optional<long long> integer_value(std::string_view text) {
+    constexpr double kLargestExact = 9007199254740992.0;  // 2^53
+    const std::optional<double> value = parse_number(text);
+    if (!value || std::trunc(*value) != *value || std::abs(*value) > kLargestExact) return std::nullopt;
+    return static_cast<long long>(*value);
+}
+
+// Integer labels are named by their decimal form, so that "1", "01" and "1.0" are one class.
+std::string label_name(std::string_view text) {
+    const std::optional<long long> integer = integer_value(text);
+    return integer ? std::to_string(*integer) : std::string(text);
+}
+
+// One record of the file: its fields, as views into the text, and the line it starts on.
+struct Record {
+    std::vector<std::string_view> fields;
+    std::size_t line = 0;
+};
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+// Splits CSV text into records. Quoted fields are unescaped in place (that only ever shrinks them),
+// so every field is a view into the text and nothing is copied.
+class RecordReader {
+public:
+    RecordReader(std::string& text, const std::string& path) : text_(text), path_(path) {}
+
+    // The next record that is not a blank line; false at the end of the text.
+    bool next(Record& record) {
+        skip_blank_lines();
+        if (at_end()) return false;
+        record.line = line_;
+        record.fields.clear();
+        for (;;) {
+            if (record.fields.size() == kMaxColumns)
+                throw line_error(path_, record.line, "more than " + std::to_string(kMaxColumns) + " fields");
+            record.fields.push_back(read_field(record.fields.size() + 1));
+            if (at_end()) return true;
+            if (text_[pos_++] == '\n') {  // else it was the comma before the next field
+                ++line_;
+                return true;
+            }
+        }
+    }
+
+private:
+    bool at_end() const { return pos_ == text_.size(); }
+
+    void skip_spaces() {
+        while (!at_end() && is_space(text_[pos_])) ++pos_;
+    }
+
+    void skip_blank_lines() {
+        for (;;) {
+            std::size_t end = pos_;
+            while (end < text_.size() && is_space(text_[end])) ++end;
+            if (end == text_.size()) {
+                pos_ = end;
+                return;
+            }
+            if (text_[end] != '\n') return;
+            pos_ = end + 1;
+            ++line_;
+        }
+    }
+
+    // Leaves pos_ at the comma or line end after the field, or at the end of the text.
+    std::string_view read_field(std::size_t field_number) {
+        skip_spaces();
+        if (at_end() || text_[pos_] != '"') return read_plain_field();
+        const std::string_view field = read_quoted_field();
+        skip_spaces();
+        if (!at_end() && text_[pos_] != ',' && text_[pos_] != '\n')
+            throw line_error(path_, line_, "field " + std::to_string(field_number) + ": text after the closing quote");
+        return field;
+    }
+
+    std::string_view read_plain_field() {
+        const std::size_t start = pos_;
+        while (!at_end() && text_[pos_] != ',' && text_[pos_] != '\n') ++pos_;
+        std::size_t end = pos_;
+        while (end > start && is_space(text_[end - 1])) --end;
+        return {text_.data() + start, end - start};
+    }
+
+    std::string_view read_quoted_field() {
+        const std::size_t opened_on = line_;
+        const std::size_t start = ++pos_;  // after the opening quote
+        std::size_t end = start;           // end of the unescaped text; never passes pos_
+        for (;;) {
+            if (at_end()) throw line_error(path_, opened_on, "a quoted field is never closed");
+            const char c = text_[pos_++];
+            if (c == '"') {
+                if (at_end() || text_[pos_] != '"') break;
+                ++pos_;  // "" inside quotes stands for one quote
+            } else if (c == '\n') {
+                ++line_;
+            }
+            text_[end++] = c;
+        }
+        return {text_.data() + start, end - start};
+    }
+
+    std::string& text_;
+    const std::string& path_;
+    std::size_t pos_ = 0;
+    std::size_t line_ = 1;
+};
+
+bool is_header(const Record& first, const Record* second) {
+    const auto is_number = [](std::string_view field) { return parse_number(field).has_value(); };
+    if (!second) return std::none_of(first.fields.begin(), first.fields.end(), is_number);
+    const std::size_t shared = std::min(first.fields.size(), second->fields.size());
+    for (std::size_t j = 0; j < shared; ++j)
+        if (!is_number(first.fields[j]) && is_number(second->fields[j])) return true;
+    return false;
+}
+
+// The columns of a file: their names, and which one (if any) is the target.
+struct Layout {
+    std::vector<std::string> names;
+    bool has_header = false;
+    std::optional<std::size_t> target;  // none when the rows hold only features
+
+    // How messages name a column: "field 3 ('petal_length')", or "field 3" without a header.
+    std::string field(std::size_t column) const {
+        const std::string number = "field " + std::to_string(column + 1);
+        return has_header ? number + " (" + quoted(names[column]) + ")" : number;
+    }
+};
+
+std::size_t find_target_column(const std::string& path, const std::string& target, const Layout& layout) {
+    const std::vector<std::string>& names = layout.names;
+    if (target.empty()) return names.size() - 1;
+    if (layout.has_header) {
+        const auto found = std::find(names.begin(), names.end(), target);
+        if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
+    }
+    std::size_t index = 0;
+    const char* end = target.data() + target.size();
+    const auto [stop, error] = std::from_chars(target.data(), end, index);
+    if (error == std::errc{} && stop == end) {
+        if (index < names.size()) return index;
+        throw file_error(path, "target column " + target + " is out of range (the file has " +
+                                   std::to_string(names.size()) + " columns, counted from 0)");
+    }
+    if (!layout.has_header)
+        throw file_error(path, "no column named " + quoted(target) +
+                                   ": the file has no header row, so give the target as a 0-based column index");
+    throw file_error(path, "no column named " + quoted(target) + " (columns: " + data::list_names(names) + ")");
+}
+
+Layout make_layout(const std::string& path, const Record& first, bool has_header, const LoadOptions& options) {
+    Layout layout;
+    layout.has_header = has_header;
+    for (std::size_t j = 0; j < first.fields.size(); ++j)
+        layout.names.push_back(has_header ? std::string(first.fields[j]) : "field" + std::to_string(j + 1));
+
+    const std::optional<std::size_t> expected = data::expected_features(options);
+    if (options.targets_optional && expected && layout.names.size() == *expected) return layout;
+
+    layout.target = find_target_column(path, options.target, layout);
+    const std::size_t features = layout.names.size() - 1;
+    if (features == 0) throw file_error(path, "only one column; nabla needs feature columns besides the target");
+    if (expected && features != *expected)
+        throw file_error(
+            path, std::to_string(features) + " feature columns, but the model expects " + std::to_string(*expected));
+    return layout;
+}
+
+Matrix<float> matrix_from(std::vector<float> values, std::size_t cols) {
+    Matrix<float> matrix;
+    matrix.rows = values.size() / cols;
+    matrix.cols = cols;
+    matrix.data = std::move(values);
+    return matrix;
+}
+
+// Collects the rows of a file: features as they come, targets as text until all are seen, because
+// class names depend on every label.
+class CsvRows {
+public:
+    CsvRows(const std::string& path, Layout layout) : path_(path), layout_(std::move(layout)) {}
+
+    void add(const Record& record) {
+        if (record.fields.size() != layout_.names.size())
+            throw line_error(path_, record.line,
+                             "expected " + std::to_string(layout_.names.size()) + " fields, got " +
+                                 std::to_string(record.fields.size()));
+        for (std::size_t j = 0; j < record.fields.size(); ++j) {
+            if (j == layout_.target) {
+                targets_.push_back(record.fields[j]);
+                target_lines_.push_back(record.line);
+            } else {
+                features_.push_back(number(record.fields[j], record.line, j));
+            }
+        }
+        ++rows_;
+    }
+
+    Dataset finish(const LoadOptions& options) && {
+        if (rows_ == 0) throw file_error(path_, "no data rows, only a header");
+        Dataset data;
+        data.source = path_;
+        data.task = options.task.value_or(Task::classification);
+        for (std::size_t j = 0; j < layout_.names.size(); ++j)
+            if (j != layout_.target) data.feature_names.push_back(layout_.names[j]);
+        data.x = matrix_from(std::move(features_), data.feature_names.size());
+
+        if (!layout_.target) {
+            data.has_targets = false;
+            data.class_names = options.class_names;  // so that predictions can still be named
+        } else if (data.task == Task::regression) {
+            read_regression_targets(data);
+        } else {
+            read_class_labels(data, options.class_names);
+        }
+        return data;
+    }
+
+private:
+    float number(std::string_view text, std::size_t line, std::size_t column) const {
+        const std::optional<double> value = parse_number(text);
+        if (!value) throw line_error(path_, line, layout_.field(column) + ": expected a number, got " + quoted(text));
+        if (!(std::abs(*value) <= std::numeric_limits<float>::max()))
+            throw line_error(path_, line,
+                             layout_.field(column) + ": " + quoted(text) +
+                                 " is not a finite number in float range (nabla refuses NaN and infinities)");
+        return static_cast<float>(*value);
+    }
+
+    void read_regression_targets(Dataset& data) const {
+        data.target_names = {layout_.names[*layout_.target]};
+        std::vector<float> values(rows_);
+        for (std::size_t i = 0; i < rows_; ++i) values[i] = number(targets_[i], target_lines_[i], *layout_.target);
+        data.y = matrix_from(std::move(values), 1);
+    }
+
+    // Class names are the model's when it has them, else the distinct labels, sorted.
+    void read_class_labels(Dataset& data, const std::vector<std::string>& model_classes) const {
+        std::vector<std::string> names(rows_);
+        for (std::size_t i = 0; i < rows_; ++i) names[i] = class_label(i);
+        data.class_names = model_classes.empty() ? derive_class_names(names) : model_classes;
+
+        const data::ClassIndex index(data.class_names);
+        data.labels.resize(rows_);
+        for (std::size_t i = 0; i < rows_; ++i) {
+            const std::optional<std::int32_t> label = index.find(names[i]);
+            if (!label)
+                throw line_error(path_, target_lines_[i], data::unknown_class_message(names[i], data.class_names));
+            data.labels[i] = *label;
+        }
+        data.y = data::one_hot(data.labels, data.class_names.size());
+    }
+
+    std::string class_label(std::size_t row) const {
+        const std::string_view text = targets_[row];
+        const std::size_t column = *layout_.target;
+        if (text.empty()) throw line_error(path_, target_lines_[row], layout_.field(column) + ": empty class label");
+        const std::optional<double> value = parse_number(text);
+        if (value && !std::isfinite(*value))
+            throw line_error(path_, target_lines_[row],
+                             layout_.field(column) + ": " + quoted(text) + " is not a finite number");
+        return label_name(text);
+    }
+
+    // Sorted numerically when all labels are integers, else as text. Labels that are all numbers
+    // but not all integers are a regression target that was read as classification by default.
+    std::vector<std::string> derive_class_names(const std::vector<std::string>& names) const {
+        const std::set<std::string> distinct(names.begin(), names.end());
+        const std::string target_field = layout_.field(*layout_.target);
+        if (distinct.size() > kMaxClasses)
+            throw file_error(
+                path_, target_field + " has " + std::to_string(distinct.size()) + " distinct values, more than " +
+                           std::to_string(kMaxClasses) +
+                           " classes: is it the right target (--target), or a regression target (--task regression)?");
+
+        const auto is_number = [](const std::string& name) { return parse_number(name).has_value(); };
+        if (!std::all_of(distinct.begin(), distinct.end(), is_number)) return {distinct.begin(), distinct.end()};
+        for (std::size_t i = 0; i < rows_; ++i)
+            if (!integer_value(names[i]))
+                throw line_error(path_, target_lines_[i],
+                                 target_field + ": class label " + quoted(names[i]) +
+                                     " is not an integer; for a numeric target use --task regression");
+
+        std::vector<std::pair<long long, std::string>> by_value;
+        for (const std::string& name : distinct) by_value.emplace_back(*integer_value(name), name);
+        std::sort(by_value.begin(), by_value.end());
+        std::vector<std::string> sorted;
+        for (auto& entry : by_value) sorted.push_back(std::move(entry.second));
+        return sorted;
+    }
+
+    const std::string& path_;
+    Layout layout_;
+    std::size_t rows_ = 0;
+    std::vector<float> features_;  // row-major, rows_ × features
+    std::vector<std::string_view> targets_;
+    std::vector<std::size_t> target_lines_;
+};
+
+std::string read_csv_text(const std::string& path) {
+    data::InputFile file(path);
+    std::string text = file.read(kMaxFileBytes + 1);
+    if (text.size() > kMaxFileBytes)
+        throw file_error(path,
+                         "larger than 2 GiB; nabla holds data sets in memory and does not read CSV files this big");
+    if (text.find('\0') != std::string::npos)
+        throw file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
+    constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+    if (text.starts_with(kByteOrderMark)) text.erase(0, kByteOrderMark.size());
+    return text;
+}
+
+}  // namespace
+
+Dataset load_csv(const std::string& path, const LoadOptions& options) {
+    std::string text = read_csv_text(path);
+    RecordReader reader(text, path);
+    Record first;
+    Record second;
+    if (!reader.next(first)) throw file_error(path, "the file is empty");
+    const bool has_second = reader.next(second);
+    const bool has_header = is_header(first, has_second ? &second : nullptr);
+
+    CsvRows rows(path, make_layout(path, first, has_header, options));
+    if (!has_header) rows.add(first);
+    if (has_second) rows.add(second);
+    for (Record record; reader.next(record);) rows.add(record);
+    return std::move(rows).finish(options);
+}
+
+}  // namespace nabla

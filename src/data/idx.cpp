@@ -1,0 +1,115 @@
+// The IDX format of MNIST and Fashion-MNIST: a magic number 00 00 08 RANK (08 = unsigned bytes),
+// RANK big-endian 32-bit dimensions, then the bytes in row-major order. nabla reads image files
+// (rank 3: count × rows × cols) and label files (rank 1: count).
+#include <algorithm>
+#include <cstdio>
+
+#include "data/loading.hpp"
+#include "nabla/dataset.hpp"
+
+namespace nabla {
+namespace {
+
+using data::file_error;
+
+constexpr unsigned char kUnsignedByteType = 0x08;
+// Far above any real IDX file (MNIST train is 47 MB), low enough that sizes cannot overflow and a
+// corrupt header is refused before anything is allocated.
+constexpr std::uint64_t kMaxIdxBytes = std::uint64_t{1} << 31;
+
+std::string hex_byte(unsigned char byte) {
+    char text[8];
+    std::snprintf(text, sizeof text, "0x%02X", byte);
+    return text;
+}
+
+std::uint32_t big_endian_u32(const std::string& bytes, std::size_t offset) {
+    std::uint32_t value = 0;
+    for (std::size_t i = 0; i < 4; ++i) value = value << 8 | static_cast<unsigned char>(bytes[offset + i]);
+    return value;
+}
+
+std::string shape_text(const std::vector<std::uint32_t>& dims) {
+    std::string text;
+    for (std::size_t i = 0; i < dims.size(); ++i) text += (i ? "x" : "") + std::to_string(dims[i]);
+    return text;
+}
+
+// The dimensions of an IDX file of `rank` dimensions of unsigned bytes; `what` names its content
+// ("images", "labels") for the error that says the file holds something else.
+std::vector<std::uint32_t> read_idx_header(data::InputFile& file, unsigned char rank, const char* what) {
+    const std::string magic = file.read(4);
+    if (magic.size() < 4) throw file_error(file.path(), "truncated IDX header");
+    if (magic[0] != 0 || magic[1] != 0) throw file_error(file.path(), "not an IDX file (it does not start with 00 00)");
+    const auto type = static_cast<unsigned char>(magic[2]);
+    if (type != kUnsignedByteType)
+        throw file_error(file.path(),
+                         "IDX data type " + hex_byte(type) + " is not supported (nabla reads unsigned bytes, 0x08)");
+    const auto found_rank = static_cast<unsigned char>(magic[3]);
+    if (found_rank != rank)
+        throw file_error(file.path(), "expected IDX " + std::string(what) + ", which have " + std::to_string(rank) +
+                                          " dimensions; this file has " + std::to_string(found_rank));
+
+    const std::string dim_bytes = file.read(4 * std::size_t{rank});
+    if (dim_bytes.size() < 4 * std::size_t{rank}) throw file_error(file.path(), "truncated IDX header");
+    std::vector<std::uint32_t> dims(rank);
+    for (std::size_t i = 0; i < rank; ++i) dims[i] = big_endian_u32(dim_bytes, 4 * i);
+    return dims;
+}
+
+// The data after the header: exactly the product of the dimensions, no more, no less.
+std::string read_idx_data(data::InputFile& file, const std::vector<std::uint32_t>& dims) {
+    std::uint64_t size = 1;
+    for (const std::uint32_t dim : dims) {
+        if (dim == 0)
+            throw file_error(file.path(), "the IDX header declares an empty array (" + shape_text(dims) + ")");
+        if (size > kMaxIdxBytes / dim)
+            throw file_error(file.path(),
+                             "the IDX header declares " + shape_text(dims) + " bytes, more than nabla reads (2 GiB)");
+        size *= dim;
+    }
+    std::string bytes = file.read(size);
+    if (bytes.size() < size)
+        throw file_error(file.path(), "truncated: the IDX header declares " + shape_text(dims) + " = " +
+                                          std::to_string(size) + " bytes of data, the file holds " +
+                                          std::to_string(bytes.size()));
+    if (!file.read(1).empty())
+        throw file_error(file.path(), "more data than the IDX header declares (" + shape_text(dims) + ")");
+    return bytes;
+}
+
+}  // namespace
+
+// Class names are the decimal labels "0".."max label", so labels 0..9 give the ten classes of
+// MNIST. Pixels have no feature names: "px0".."px783" would say nothing that their index does not.
+Dataset load_idx(const std::string& images_path, const std::string& labels_path) {
+    data::InputFile images_file(images_path);
+    const std::vector<std::uint32_t> image_dims = read_idx_header(images_file, 3, "images");
+    const std::string pixels = read_idx_data(images_file, image_dims);
+
+    data::InputFile labels_file(labels_path);
+    const std::vector<std::uint32_t> label_dims = read_idx_header(labels_file, 1, "labels");
+    const std::string label_bytes = read_idx_data(labels_file, label_dims);
+
+    const std::size_t samples = image_dims[0];
+    if (label_bytes.size() != samples)
+        throw file_error(labels_path, std::to_string(label_bytes.size()) + " labels, but " + images_path + " holds " +
+                                          std::to_string(samples) + " images");
+
+    Dataset data;
+    data.source = images_path;
+    data.pixels = true;
+    data.x = Matrix<float>(samples, pixels.size() / samples);
+    std::transform(pixels.begin(), pixels.end(), data.x.data.begin(),
+                   [](char byte) { return static_cast<float>(static_cast<unsigned char>(byte)); });
+
+    data.labels.resize(samples);
+    std::transform(label_bytes.begin(), label_bytes.end(), data.labels.begin(),
+                   [](char byte) { return static_cast<std::int32_t>(static_cast<unsigned char>(byte)); });
+    const std::int32_t max_label = *std::max_element(data.labels.begin(), data.labels.end());
+    for (std::int32_t label = 0; label <= max_label; ++label) data.class_names.push_back(std::to_string(label));
+    data.y = data::one_hot(data.labels, data.class_names.size());
+    return data;
+}
+
+}  // namespace nabla

@@ -1,0 +1,124 @@
+#include "data/loading.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace nabla::data {
+
+Error file_error(const std::string& path, const std::string& message) {
+    return Error(path + ": " + message);
+}
+
+Error line_error(const std::string& path, std::size_t line, const std::string& message) {
+    return Error(path + ":" + std::to_string(line) + ": " + message);
+}
+
+std::string quoted(std::string_view text) {
+    constexpr std::size_t kMaxShown = 40;
+    std::string shown = "'";
+    for (const char c : text.substr(0, kMaxShown)) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            char escape[8];
+            std::snprintf(escape, sizeof escape, "\\x%02X", byte);
+            shown += escape;
+        } else {
+            shown += c;
+        }
+    }
+    shown += text.size() > kMaxShown ? "'..." : "'";
+    return shown;
+}
+
+std::string list_names(const std::vector<std::string>& names) {
+    constexpr std::size_t kMaxListed = 20;
+    std::string list;
+    for (std::size_t i = 0; i < std::min(names.size(), kMaxListed); ++i) list += (i ? ", " : "") + names[i];
+    if (names.size() > kMaxListed) list += ", ... (" + std::to_string(names.size()) + " in all)";
+    return list;
+}
+
+namespace {
+
+gzFile as_gz(void* file) {
+    return static_cast<gzFile>(file);
+}
+
+// zlib remembers a failed read or a gzip stream that ended early; either leaves the data unusable.
+void throw_if_read_failed(gzFile file, const std::string& path, int error_number) {
+    int code = Z_OK;
+    const char* message = gzerror(file, &code);
+    if (code == Z_OK) return;
+    if (code == Z_ERRNO) throw file_error(path, std::string("cannot read: ") + std::strerror(error_number));
+    if (code == Z_BUF_ERROR) throw file_error(path, "the gzip data is truncated");
+    throw file_error(path, std::string("corrupt gzip data: ") + message);
+}
+
+}  // namespace
+
+InputFile::InputFile(const std::string& path) : path_(path) {
+    errno = 0;
+    file_ = gzopen(path.c_str(), "rb");
+    if (!file_) {
+        // gzopen leaves errno at 0 when it fails for want of memory rather than in open().
+        const char* reason = errno != 0 ? std::strerror(errno) : "out of memory";
+        throw file_error(path, std::string("cannot open: ") + reason);
+    }
+    constexpr unsigned kBufferBytes = 1u << 17;  // zlib's 8 KiB default makes big files slow
+    gzbuffer(as_gz(file_), kBufferBytes);
+}
+
+InputFile::~InputFile() {
+    gzclose(as_gz(file_));
+}
+
+std::string InputFile::read(std::size_t count) {
+    constexpr std::size_t kMinChunk = std::size_t{1} << 20;
+    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;  // gzread counts in unsigned int
+    std::string bytes;
+    while (bytes.size() < count) {
+        const std::size_t chunk = std::min({count - bytes.size(), std::max(kMinChunk, bytes.size()), kMaxChunk});
+        const std::size_t filled = bytes.size();
+        bytes.resize(filled + chunk);
+        const int got = gzread(as_gz(file_), bytes.data() + filled, static_cast<unsigned>(chunk));
+        const int error_number = errno;
+        bytes.resize(filled + static_cast<std::size_t>(std::max(got, 0)));
+        if (got < 0 || static_cast<std::size_t>(got) < chunk) {
+            throw_if_read_failed(as_gz(file_), path_, error_number);
+            break;  // a clean end of file
+        }
+    }
+    return bytes;
+}
+
+Matrix<float> one_hot(const std::vector<std::int32_t>& labels, std::size_t classes) {
+    Matrix<float> y(labels.size(), classes);
+    for (std::size_t i = 0; i < labels.size(); ++i) y(i, static_cast<std::size_t>(labels[i])) = 1.0f;
+    return y;
+}
+
+ClassIndex::ClassIndex(const std::vector<std::string>& names) {
+    for (std::size_t i = 0; i < names.size(); ++i) index_.emplace(names[i], static_cast<std::int32_t>(i));
+}
+
+std::optional<std::int32_t> ClassIndex::find(std::string_view name) const {
+    const auto found = index_.find(name);
+    if (found == index_.end()) return std::nullopt;
+    return found->second;
+}
+
+std::string unknown_class_message(std::string_view label, const std::vector<std::string>& known) {
+    return "unknown class " + quoted(label) + " (the model knows: " + list_names(known) + ")";
+}
+
+std::optional<std::size_t> expected_features(const LoadOptions& options) {
+    if (options.features) return options.features;
+    if (!options.feature_names.empty()) return options.feature_names.size();
+    return std::nullopt;
+}
+
+}  // namespace nabla::data

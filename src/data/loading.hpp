@@ -1,0 +1,69 @@
+// Internals shared by the data loaders: reading files that may be gzipped, the one-line errors that
+// name a file (and line), and the class lookups and one-hot targets that both IDX and CSV build.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nabla/dataset.hpp"
+#include "nabla/error.hpp"
+#include "nabla/matrix.hpp"
+
+namespace nabla::data {
+
+// "PATH: message" and "PATH:LINE: message", the two shapes of every loader error.
+Error file_error(const std::string& path, const std::string& message);
+Error line_error(const std::string& path, std::size_t line, const std::string& message);
+
+// User text for an error message: in single quotes, control bytes escaped so that the message stays
+// one line, and cut short so that a binary file does not flood the terminal.
+std::string quoted(std::string_view text);
+
+// "a, b, c" for a message, the first few names only when there are many.
+std::string list_names(const std::vector<std::string>& names);
+
+// A file read through zlib, which inflates gzip data (recognised by its magic bytes 1f 8b) and passes
+// any other file through unchanged, so every loader accepts both without looking.
+class InputFile {
+public:
+    explicit InputFile(const std::string& path);  // Error when the file cannot be opened
+    ~InputFile();
+    InputFile(const InputFile&) = delete;
+    InputFile& operator=(const InputFile&) = delete;
+
+    // Up to `count` bytes, fewer only at the end of the file. The buffer grows as data arrives, so
+    // a header that claims far more data than the file holds does not cause a huge allocation.
+    std::string read(std::size_t count);
+
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+    void* file_;  // gzFile, kept out of this header so that users need not include zlib.h
+};
+
+// y for classification: row i is the one-hot encoding of labels[i].
+Matrix<float> one_hot(const std::vector<std::int32_t>& labels, std::size_t classes);
+
+// Class indices by name.
+class ClassIndex {
+public:
+    explicit ClassIndex(const std::vector<std::string>& names);
+    std::optional<std::int32_t> find(std::string_view name) const;
+
+private:
+    std::map<std::string, std::int32_t, std::less<>> index_;
+};
+
+// "unknown class 'x' (the model knows: a, b, c)", for a label that a trained model never saw.
+std::string unknown_class_message(std::string_view label, const std::vector<std::string>& known);
+
+// The input width a trained model expects, if the options carry one.
+std::optional<std::size_t> expected_features(const LoadOptions& options);
+
+}  // namespace nabla::data

@@ -1,0 +1,87 @@
+#include "nabla/preprocess.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "nabla/error.hpp"
+
+namespace nabla {
+
+Preprocessing Preprocessing::identity() {
+    return {};
+}
+
+Preprocessing Preprocessing::pixels(std::size_t features, float max_value) {
+    if (!(max_value > 0.0f) || !std::isfinite(max_value))
+        throw Error("pixel scaling needs a positive maximum value, got " + std::to_string(max_value));
+    Preprocessing scaling;
+    scaling.kind = Kind::pixel_scale;
+    scaling.offset.assign(features, 0.0f);
+    scaling.scale.assign(features, 1.0f / max_value);
+    return scaling;
+}
+
+Preprocessing Preprocessing::standardize_fit(const Matrix<float>& x) {
+    if (x.rows == 0) throw Error("cannot fit standardization to a data set without samples");
+    // Sums in double: float sums over tens of thousands of samples lose the digits that matter.
+    std::vector<double> mean(x.cols, 0.0);
+    for (std::size_t i = 0; i < x.rows; ++i)
+        for (std::size_t j = 0; j < x.cols; ++j) mean[j] += x(i, j);
+    for (double& m : mean) m /= static_cast<double>(x.rows);
+
+    std::vector<double> variance(x.cols, 0.0);
+    for (std::size_t i = 0; i < x.rows; ++i)
+        for (std::size_t j = 0; j < x.cols; ++j) {
+            const double deviation = x(i, j) - mean[j];
+            variance[j] += deviation * deviation;
+        }
+
+    // Below this a feature is constant for our purposes, and 1/stddev would not fit in a float;
+    // scale 1 keeps such a feature at 0 instead of dividing by (nearly) zero.
+    const double smallest_stddev = 1.0 / std::numeric_limits<float>::max();
+    Preprocessing standardize;
+    standardize.kind = Kind::standardize;
+    for (std::size_t j = 0; j < x.cols; ++j) {
+        const double stddev = std::sqrt(variance[j] / static_cast<double>(x.rows));
+        standardize.offset.push_back(static_cast<float>(mean[j]));
+        standardize.scale.push_back(stddev > smallest_stddev ? static_cast<float>(1.0 / stddev) : 1.0f);
+    }
+    return standardize;
+}
+
+void Preprocessing::apply(Matrix<float>& x) const {
+    if (kind == Kind::none) return;
+    if (x.cols != offset.size() || x.cols != scale.size())
+        throw Error(std::string(preprocessing_name(kind)) + " preprocessing was fitted to " +
+                    std::to_string(offset.size()) + " features, but the data has " + std::to_string(x.cols));
+    for (std::size_t i = 0; i < x.rows; ++i) {
+        float* row = x.row(i);
+        for (std::size_t j = 0; j < x.cols; ++j) row[j] = (row[j] - offset[j]) * scale[j];
+    }
+}
+
+std::string Preprocessing::describe() const {
+    const std::string features = " (" + std::to_string(offset.size()) + " features)";
+    switch (kind) {
+        case Kind::none: return "none";
+        case Kind::pixel_scale: {
+            char max_value[32];
+            std::snprintf(max_value, sizeof max_value, "%g", scale.empty() ? 1.0 : 1.0 / scale[0]);
+            return "pixel scale 1/" + std::string(max_value) + features;
+        }
+        case Kind::standardize: return "standardize" + features;
+    }
+    return preprocessing_name(kind);
+}
+
+const char* preprocessing_name(Preprocessing::Kind kind) {
+    switch (kind) {
+        case Preprocessing::Kind::none: return "none";
+        case Preprocessing::Kind::pixel_scale: return "pixel_scale";
+        case Preprocessing::Kind::standardize: return "standardize";
+    }
+    return "unknown";  // a Kind cast from a corrupt number
+}
+
+}  // namespace nabla

@@ -1,0 +1,77 @@
+#include "io/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "nabla/error.hpp"
+
+namespace nabla {
+
+namespace {
+
+// Big enough that a model's weights go to the kernel in few large writes.
+constexpr std::size_t buffer_size = std::size_t(1) << 20;
+
+// Opens a fresh temporary file beside `path`, named after it so that a stray one is recognisable.
+// "x" (O_EXCL) refuses a name that exists, e.g. left by a crashed process that had our pid; the
+// counter tells apart the files of this process's threads. Returns nullptr with errno set on failure.
+std::FILE* create_temporary(const std::string& path, std::string& temp_path) {
+    static std::atomic<unsigned> counter{0};
+    for (;;) {
+        temp_path = path + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+        std::FILE* file = std::fopen(temp_path.c_str(), "wbxe");
+        if (file || errno != EEXIST) return file;
+    }
+}
+
+// A rename changes the directory, which has its own fsync. Without it a power loss could bring back
+// the old file (still whole, so this is best effort: some file systems refuse to sync a directory).
+void sync_directory_of(const std::string& path) {
+    std::string directory = std::filesystem::path(path).parent_path().string();
+    if (directory.empty()) directory = ".";
+    const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    fsync(fd);
+    close(fd);
+}
+
+}  // namespace
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+    file_ = create_temporary(path_, temp_path_);
+    if (!file_) fail("cannot create a temporary file beside it");
+    buffer_ = std::make_unique<char[]>(buffer_size);
+    std::setvbuf(file_, buffer_.get(), _IOFBF, buffer_size);
+}
+
+AtomicFile::~AtomicFile() {
+    if (file_) std::fclose(file_);
+    if (!committed_) std::remove(temp_path_.c_str());
+}
+
+void AtomicFile::write(const void* data, std::size_t size) {
+    if (std::fwrite(data, 1, size, file_) != size) fail("cannot write");
+}
+
+void AtomicFile::commit() {
+    if (std::fflush(file_) != 0) fail("cannot write");
+    if (fsync(fileno(file_)) != 0) fail("cannot flush to disk");
+    const int closed = std::fclose(file_);
+    file_ = nullptr;
+    if (closed != 0) fail("cannot write");
+    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) fail("cannot rename the temporary file over it");
+    committed_ = true;
+    sync_directory_of(path_);
+}
+
+void AtomicFile::fail(const char* what) const {
+    const int error = errno;  // before building the message can change it
+    throw Error(path_ + ": " + what + ": " + std::strerror(error));
+}
+
+}  // namespace nabla

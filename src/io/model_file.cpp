@@ -1,0 +1,431 @@
+// Model files, laid out as docs/model-format.md describes: a header, tagged length-prefixed sections
+// and a CRC32. Saving encodes the whole file in memory and writes it atomically; loading reads it
+// whole, trusts no length before the checksums pass, and bounds-checks every read after that too,
+// so that a damaged or hostile file is an Error, never a crash or a huge allocation.
+#include "nabla/model.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "io/atomic_file.hpp"
+#include "nabla/error.hpp"
+
+namespace nabla {
+
+namespace {
+
+constexpr std::string_view magic = "NABLAMDL";
+constexpr std::uint32_t format_version = 1;
+// The header: magic, version, file size, then a checksum of those three.
+constexpr std::size_t version_offset = magic.size();
+constexpr std::size_t file_size_offset = version_offset + 4;
+constexpr std::size_t header_checksum_offset = file_size_offset + 8;
+constexpr std::size_t header_size = header_checksum_offset + 4;
+constexpr std::size_t checksum_size = 4;  // the CRC32 that ends the file
+// The largest network (2^31 float parameters) is 8 GiB of weights; names and metadata get 1 GiB more.
+constexpr std::uint64_t max_file_size = std::uint64_t(9) << 30;
+// Output activation code meaning "none set: the loss decides" (NetworkSpec::output unset).
+constexpr std::uint8_t output_follows_loss = 0xFF;
+
+// The file stores enums as these numbers: pinning them here keeps a reordering of an enum from
+// silently changing the format.
+static_assert(int(Activation::sigmoid) == 0 && int(Activation::tanh) == 1 && int(Activation::relu) == 2 &&
+              int(Activation::leaky_relu) == 3 && int(Activation::identity) == 4 && int(Activation::softmax) == 5);
+static_assert(int(Loss::mse) == 0 && int(Loss::cross_entropy) == 1 && int(Loss::binary_cross_entropy) == 2);
+static_assert(int(Init::automatic) == 0 && int(Init::xavier) == 1 && int(Init::he) == 2);
+static_assert(int(Task::classification) == 0 && int(Task::regression) == 1);
+static_assert(int(Preprocessing::Kind::none) == 0 && int(Preprocessing::Kind::pixel_scale) == 1 &&
+              int(Preprocessing::Kind::standardize) == 2);
+
+struct Section {
+    std::string_view tag;  // four ASCII bytes in the file
+    const char* name;      // in messages
+};
+
+constexpr Section architecture_section{"ARCH", "architecture"};
+constexpr Section weights_section{"WGHT", "weights"};
+constexpr Section task_section{"TASK", "task"};
+constexpr Section preprocessing_section{"PREP", "preprocessing"};
+constexpr Section class_names_section{"CLAS", "class names"};
+constexpr Section feature_names_section{"FEAT", "feature names"};
+constexpr Section target_names_section{"TNAM", "target names"};
+constexpr Section target_section{"TCOL", "target column"};
+constexpr Section metadata_section{"META", "metadata"};
+// The order of the sections in the file.
+constexpr std::array sections{architecture_section,  weights_section,      task_section,
+                              preprocessing_section, class_names_section,  feature_names_section,
+                              target_names_section,  target_section,       metadata_section};
+
+Error file_error(const std::string& path, const std::string& what) { return Error(path + ": " + what); }
+
+Error checksum_mismatch(const std::string& path) {
+    return file_error(path, "checksum mismatch: the file is corrupt");
+}
+
+std::uint32_t crc32_of(std::span<const std::uint8_t> bytes) {
+    return static_cast<std::uint32_t>(crc32_z(crc32_z(0, nullptr, 0), bytes.data(), bytes.size()));
+}
+
+std::uint64_t load_little_endian(const std::uint8_t* bytes, std::size_t size) {
+    std::uint64_t value = 0;
+    for (std::size_t i = 0; i < size; ++i) value |= std::uint64_t(bytes[i]) << (8 * i);
+    return value;
+}
+
+void store_little_endian(std::uint8_t* bytes, std::uint64_t value, std::size_t size) {
+    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(value >> (8 * i));
+}
+
+// Encodes into a growing byte buffer.
+class Writer {
+public:
+    std::size_t size() const { return bytes_.size(); }
+    const std::vector<std::uint8_t>& bytes() const { return bytes_; }
+
+    void raw(std::string_view text) { bytes_.insert(bytes_.end(), text.begin(), text.end()); }
+    void u8(std::uint8_t value) { bytes_.push_back(value); }
+    void u32(std::uint32_t value) { unsigned_at(grow(4), value, 4); }
+    void u64(std::uint64_t value) { unsigned_at(grow(8), value, 8); }
+    // Overwrites bytes written earlier (sizes and checksums known only later).
+    void unsigned_at(std::size_t offset, std::uint64_t value, std::size_t size) {
+        store_little_endian(bytes_.data() + offset, value, size);
+    }
+
+    void string(std::string_view text) {
+        u64(text.size());
+        raw(text);
+    }
+    void strings(const std::vector<std::string>& list) {
+        u64(list.size());
+        for (const std::string& text : list) string(text);
+    }
+    void floats(std::span<const float> values) {
+        u64(values.size());
+        bytes_.reserve(bytes_.size() + 4 * values.size());
+        for (const float value : values) u32(std::bit_cast<std::uint32_t>(value));
+    }
+
+    // A section: its tag, its payload's size, and the payload that `write_payload(*this)` appends.
+    template <class WritePayload>
+    void section(const Section& section, WritePayload write_payload) {
+        raw(section.tag);
+        const std::size_t size_offset = grow(8);
+        write_payload(*this);
+        unsigned_at(size_offset, size() - size_offset - 8, 8);
+    }
+
+private:
+    std::size_t grow(std::size_t size) {
+        bytes_.resize(bytes_.size() + size);
+        return bytes_.size() - size;
+    }
+
+    std::vector<std::uint8_t> bytes_;
+};
+
+// Decodes a span of the file, refusing every read past its end; failures name the file and the
+// section being read.
+class Reader {
+public:
+    Reader(std::span<const std::uint8_t> bytes, const std::string& path, const char* section)
+        : bytes_(bytes), path_(path), section_(section) {}
+
+    std::size_t remaining() const { return bytes_.size() - position_; }
+
+    std::span<const std::uint8_t> take(std::size_t size) {
+        if (size > remaining()) fail("truncated");
+        position_ += size;
+        return bytes_.subspan(position_ - size, size);
+    }
+    std::uint8_t u8() { return take(1)[0]; }
+    std::uint32_t u32() { return static_cast<std::uint32_t>(load_little_endian(take(4).data(), 4)); }
+    std::uint64_t u64() { return load_little_endian(take(8).data(), 8); }
+
+    // A count of items that take at least `item_size` bytes each, refused when the rest of the
+    // section cannot hold that many: this is what keeps an absurd count from becoming an allocation.
+    std::size_t count(std::size_t item_size, const char* items) {
+        const std::uint64_t n = u64();
+        if (n > remaining() / item_size)
+            fail(std::to_string(n) + " " + items + " cannot fit in the " + std::to_string(remaining()) +
+                 " bytes left");
+        return static_cast<std::size_t>(n);
+    }
+
+    template <class Enum>
+    Enum enumeration(std::uint8_t code, Enum last, const char* what) {
+        if (code > static_cast<std::uint8_t>(last))
+            fail("unknown " + std::string(what) + " code " + std::to_string(code));
+        return static_cast<Enum>(code);
+    }
+    template <class Enum>
+    Enum enumeration(Enum last, const char* what) { return enumeration(u8(), last, what); }
+
+    std::string string() {
+        const auto text = take(count(1, "bytes of text"));
+        return std::string(text.begin(), text.end());
+    }
+    std::vector<std::string> strings() {
+        std::vector<std::string> list(count(8, "strings"));  // each at least its 8-byte length
+        for (std::string& text : list) text = string();
+        return list;
+    }
+    std::vector<float> floats(const char* what) {
+        std::vector<float> values(count(4, what));
+        const auto raw = take(4 * values.size());
+        for (std::size_t i = 0; i < values.size(); ++i)
+            values[i] = std::bit_cast<float>(static_cast<std::uint32_t>(load_little_endian(&raw[4 * i], 4)));
+        return values;
+    }
+
+    // The next section, which must be `section`: a reader over its payload.
+    Reader next_section(const Section& section) {
+        section_ = section.name;
+        const auto tag = take(section.tag.size());
+        if (!std::equal(tag.begin(), tag.end(), section.tag.begin()))
+            throw file_error(path_, "section '" + std::string(section.name) + "' is missing or out of order");
+        return Reader(take(u64()), path_, section.name);
+    }
+
+    void expect_end() const {
+        if (remaining() != 0) fail(std::to_string(remaining()) + " bytes left over");
+    }
+
+    [[noreturn]] void fail(const std::string& what) const {
+        throw file_error(path_, what + " in section '" + section_ + "'");
+    }
+
+private:
+    std::span<const std::uint8_t> bytes_;
+    std::size_t position_ = 0;
+    const std::string& path_;
+    std::string section_;
+};
+
+// Reads the next section with `read_payload` (a function or member of Reader) and makes sure it
+// used every byte of it.
+template <class ReadPayload>
+auto read_section(Reader& file, const Section& section, ReadPayload read_payload) {
+    Reader payload = file.next_section(section);
+    auto value = std::invoke(read_payload, payload);
+    payload.expect_end();
+    return value;
+}
+
+void write_architecture(Writer& out, const NetworkSpec& spec) {
+    out.u64(spec.layers.size());
+    for (const std::size_t width : spec.layers) out.u64(width);
+    out.u8(static_cast<std::uint8_t>(spec.hidden));
+    out.u8(spec.output ? static_cast<std::uint8_t>(*spec.output) : output_follows_loss);
+    out.u8(static_cast<std::uint8_t>(spec.loss));
+    out.u8(static_cast<std::uint8_t>(spec.init));
+}
+
+NetworkSpec read_architecture(Reader& in) {
+    NetworkSpec spec;
+    spec.layers.resize(in.count(8, "layer widths"));
+    for (std::size_t& width : spec.layers) width = in.u64();
+    spec.hidden = in.enumeration(Activation::softmax, "hidden activation");
+    const std::uint8_t output = in.u8();
+    if (output != output_follows_loss) spec.output = in.enumeration(output, Activation::softmax, "output activation");
+    spec.loss = in.enumeration(Loss::binary_cross_entropy, "loss");
+    spec.init = in.enumeration(Init::he, "initializer");
+    try {
+        spec.validate();  // before the weights: absurd widths must not size anything
+    } catch (const Error& error) {
+        in.fail(error.what());
+    }
+    return spec;
+}
+
+void write_preprocessing(Writer& out, const Preprocessing& preprocessing) {
+    out.u8(static_cast<std::uint8_t>(preprocessing.kind));
+    out.floats(preprocessing.offset);
+    out.floats(preprocessing.scale);
+}
+
+Preprocessing read_preprocessing(Reader& in) {
+    Preprocessing preprocessing;
+    preprocessing.kind = in.enumeration(Preprocessing::Kind::standardize, "preprocessing");
+    preprocessing.offset = in.floats("offsets");
+    preprocessing.scale = in.floats("scales");
+    return preprocessing;
+}
+
+void write_metadata(Writer& out, const std::vector<std::pair<std::string, std::string>>& metadata) {
+    out.u64(metadata.size());
+    for (const auto& [key, value] : metadata) {
+        out.string(key);
+        out.string(value);
+    }
+}
+
+std::vector<std::pair<std::string, std::string>> read_metadata(Reader& in) {
+    std::vector<std::pair<std::string, std::string>> metadata(in.count(16, "metadata entries"));
+    for (auto& [key, value] : metadata) {
+        key = in.string();
+        value = in.string();
+    }
+    return metadata;
+}
+
+Network<float> read_network(Reader& in, const NetworkSpec& spec) {
+    try {
+        return Network<float>(spec, in.floats("weights"));
+    } catch (const Error& error) {
+        in.fail(error.what());  // the weights do not fit the architecture
+    }
+}
+
+std::vector<std::uint8_t> encode(const Model& model) {
+    Writer out;
+    out.raw(magic);
+    out.u32(format_version);
+    out.u64(0);  // file size and header checksum, known once the sections are written
+    out.u32(0);
+    out.section(architecture_section, [&](Writer& w) { write_architecture(w, model.network.spec()); });
+    out.section(weights_section, [&](Writer& w) { w.floats(model.network.parameters()); });
+    out.section(task_section, [&](Writer& w) { w.u8(static_cast<std::uint8_t>(model.task)); });
+    out.section(preprocessing_section, [&](Writer& w) { write_preprocessing(w, model.preprocessing); });
+    out.section(class_names_section, [&](Writer& w) { w.strings(model.class_names); });
+    out.section(feature_names_section, [&](Writer& w) { w.strings(model.feature_names); });
+    out.section(target_names_section, [&](Writer& w) { w.strings(model.target_names); });
+    out.section(target_section, [&](Writer& w) { w.string(model.target); });
+    out.section(metadata_section, [&](Writer& w) { write_metadata(w, model.metadata); });
+    out.unsigned_at(file_size_offset, out.size() + checksum_size, 8);
+    out.unsigned_at(header_checksum_offset, crc32_of(std::span(out.bytes()).first(header_checksum_offset)), 4);
+    out.u32(crc32_of(out.bytes()));
+    return out.bytes();
+}
+
+std::vector<std::uint8_t> read_whole_file(const std::string& path) {
+    std::error_code error;
+    const std::uintmax_t size = std::filesystem::file_size(path, error);
+    if (error) throw file_error(path, "cannot read: " + error.message());
+    if (size > max_file_size)
+        throw file_error(path, "is " + std::to_string(size) + " bytes, larger than any nabla model (at most 9 GiB)");
+    std::vector<std::uint8_t> bytes(size);
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+        throw file_error(path, "cannot read the whole file");
+    return bytes;
+}
+
+// The file ends before the size its header declares: says in which section.
+[[noreturn]] void throw_truncated(std::span<const std::uint8_t> bytes, const std::string& path) {
+    Reader file(bytes.subspan(header_size), path, "header");
+    for (const Section& section : sections) file.next_section(section);
+    throw file_error(path, "truncated in section 'checksum'");
+}
+
+// Everything that must hold before any length inside the file is trusted: magic, version, the
+// header's checksum (which vouches for the declared size, so truncation is told apart from
+// corruption), the size, and the checksum over the whole file.
+void verify_integrity(std::span<const std::uint8_t> bytes, const std::string& path) {
+    if (bytes.empty()) throw file_error(path, "is empty, not a nabla model file");
+    if (bytes.size() < magic.size() || !std::equal(magic.begin(), magic.end(), bytes.begin()))
+        throw file_error(path, "not a nabla model file (bad magic)");
+    Reader header(bytes.subspan(version_offset), path, "header");
+    const std::uint32_t version = header.u32();
+    if (version > format_version)
+        throw file_error(path, "model format version " + std::to_string(version) +
+                                   " is newer than this nabla supports (" + std::to_string(format_version) + ")");
+    if (version != format_version) throw file_error(path, "unknown model format version " + std::to_string(version));
+    const std::uint64_t declared_size = header.u64();
+    if (header.u32() != crc32_of(bytes.first(header_checksum_offset))) throw checksum_mismatch(path);
+    if (declared_size < header_size + checksum_size)
+        throw file_error(path, "header declares an impossible size of " + std::to_string(declared_size) + " bytes");
+    if (bytes.size() < declared_size) throw_truncated(bytes, path);
+    if (bytes.size() > declared_size)
+        throw file_error(path, "is " + std::to_string(bytes.size()) + " bytes long, but its header declares " +
+                                   std::to_string(declared_size));
+    const std::size_t checked = bytes.size() - checksum_size;
+    if (load_little_endian(&bytes[checked], checksum_size) != crc32_of(bytes.first(checked)))
+        throw checksum_mismatch(path);
+}
+
+void require_finite(std::span<const float> values, const char* what, const std::string& path) {
+    for (std::size_t i = 0; i < values.size(); ++i)
+        if (!std::isfinite(values[i]))
+            throw file_error(path, std::string(what) + " " + std::to_string(i) + " is " +
+                                       (std::isnan(values[i]) ? "NaN" : "infinite"));
+}
+
+void expect_count(std::size_t count, std::size_t expected, const char* what, const char* why,
+                  const std::string& path) {
+    if (count != expected)
+        throw file_error(path, std::to_string(count) + " " + what + ", expected " + std::to_string(expected) + " (" +
+                                   why + ")");
+}
+
+// What the sections must agree on: a file can pass its checksums and still come from a buggy or
+// hostile writer.
+void check_consistency(const Model& model, const std::string& path) {
+    const std::size_t inputs = model.network.input_size(), outputs = model.network.output_size();
+    require_finite(model.network.parameters(), "weight", path);
+    const Preprocessing& preprocessing = model.preprocessing;
+    require_finite(preprocessing.offset, "preprocessing offset", path);
+    require_finite(preprocessing.scale, "preprocessing scale", path);
+    const bool fitted = preprocessing.kind != Preprocessing::Kind::none;
+    const char* per_feature = fitted ? "one per input" : "preprocessing 'none' has no parameters";
+    expect_count(preprocessing.offset.size(), fitted ? inputs : 0, "preprocessing offsets", per_feature, path);
+    expect_count(preprocessing.scale.size(), fitted ? inputs : 0, "preprocessing scales", per_feature, path);
+    if (!model.feature_names.empty())
+        expect_count(model.feature_names.size(), inputs, "feature names", "one per input", path);
+    if (model.task == Task::regression) {
+        expect_count(model.class_names.size(), 0, "class names", "a regression model has no classes", path);
+        if (!model.target_names.empty())
+            expect_count(model.target_names.size(), outputs, "target names", "one per output", path);
+    } else if (outputs == 1) {
+        expect_count(model.class_names.size(), 2, "class names", "a single sigmoid output tells two classes apart",
+                     path);
+    } else {
+        expect_count(model.class_names.size(), outputs, "class names", "one per output", path);
+    }
+}
+
+Model decode(std::span<const std::uint8_t> body, const std::string& path) {
+    Reader file(body, path, "header");
+    const NetworkSpec spec = read_section(file, architecture_section, read_architecture);
+    Model model(read_section(file, weights_section, [&](Reader& in) { return read_network(in, spec); }));
+    model.task =
+        read_section(file, task_section, [](Reader& in) { return in.enumeration(Task::regression, "task"); });
+    model.preprocessing = read_section(file, preprocessing_section, read_preprocessing);
+    model.class_names = read_section(file, class_names_section, &Reader::strings);
+    model.feature_names = read_section(file, feature_names_section, &Reader::strings);
+    model.target_names = read_section(file, target_names_section, &Reader::strings);
+    model.target = read_section(file, target_section, &Reader::string);
+    model.metadata = read_section(file, metadata_section, read_metadata);
+    if (file.remaining() != 0)
+        throw file_error(path, std::to_string(file.remaining()) + " unexpected bytes after the last section");
+    check_consistency(model, path);
+    return model;
+}
+
+}  // namespace
+
+void save_model(const Model& model, const std::string& path) {
+    const std::vector<std::uint8_t> bytes = encode(model);
+    AtomicFile file(path);
+    file.write(bytes.data(), bytes.size());
+    file.commit();
+}
+
+Model load_model(const std::string& path) {
+    const std::vector<std::uint8_t> bytes = read_whole_file(path);
+    verify_integrity(bytes, path);
+    return decode(std::span(bytes).subspan(header_size, bytes.size() - header_size - checksum_size), path);
+}
+
+}  // namespace nabla

@@ -1,0 +1,645 @@
+// Data loaders (IDX, CSV, named sources), the train/validation split and preprocessing. Test files
+// are written to a fresh temporary directory per test, so every case shows its input inline.
+#include <gtest/gtest.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nabla/dataset.hpp"
+#include "nabla/error.hpp"
+#include "nabla/preprocess.hpp"
+
+namespace fs = std::filesystem;
+using nabla::Dataset;
+using nabla::LoadOptions;
+using nabla::Task;
+
+namespace {
+
+void write_file(const fs::path& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+void write_gz(const fs::path& path, std::string_view bytes) {
+    gzFile out = gzopen(path.c_str(), "wb");
+    ASSERT_NE(out, nullptr);
+    ASSERT_EQ(gzwrite(out, bytes.data(), static_cast<unsigned>(bytes.size())), static_cast<int>(bytes.size()));
+    gzclose(out);
+}
+
+std::string big_endian(std::uint32_t value) {
+    return {static_cast<char>(value >> 24), static_cast<char>(value >> 16), static_cast<char>(value >> 8),
+            static_cast<char>(value)};
+}
+
+// An IDX file of unsigned bytes: magic 00 00 08 RANK, the dimensions, the data.
+std::string idx_file(const std::vector<std::uint32_t>& dims, std::string_view data) {
+    std::string bytes = {0, 0, 0x08, static_cast<char>(dims.size())};
+    for (const std::uint32_t dim : dims) bytes += big_endian(dim);
+    return bytes + std::string(data);
+}
+
+// Three 2×2 images with labels 0, 2, 1.
+const std::string kImages = idx_file({3, 2, 2}, std::string("\x00\x01\x02\x03\x10\x20\x30\x40\xFF\xFE\xFD\xFC", 12));
+const std::string kLabels = idx_file({3}, std::string("\x00\x02\x01", 3));
+
+// The message of the Error that `action` throws, after checking that it is one line.
+template <class Action>
+std::string error_message(Action&& action) {
+    try {
+        action();
+    } catch (const nabla::Error& error) {
+        const std::string message = error.what();
+        EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
+        return message;
+    }
+    ADD_FAILURE() << "expected a nabla::Error";
+    return {};
+}
+
+void expect_contains(const std::string& message, std::initializer_list<std::string_view> parts) {
+    for (const std::string_view part : parts)
+        EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' missing in: " << message;
+}
+
+class DataTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+        dir_ = fs::temp_directory_path() /
+               ("nabla_data_test_" + std::to_string(getpid()) + "_" + test->test_suite_name() + "_" + test->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::string file(const std::string& name, std::string_view bytes) {
+        const fs::path path = dir_ / name;
+        write_file(path, bytes);
+        return path.string();
+    }
+    std::string gz_file(const std::string& name, std::string_view bytes) {
+        const fs::path path = dir_ / name;
+        write_gz(path, bytes);
+        return path.string();
+    }
+
+    // load_csv of `text`, written to a file whose path the error messages start with.
+    Dataset csv(std::string_view text, const LoadOptions& options = {}) {
+        return nabla::load_csv(file("data.csv", text), options);
+    }
+    std::string csv_error(std::string_view text, const LoadOptions& options = {}) {
+        const std::string path = file("data.csv", text);
+        const std::string message = error_message([&] { nabla::load_csv(path, options); });
+        EXPECT_EQ(message.rfind(path, 0), 0u) << "does not start with the path: " << message;
+        return message;
+    }
+
+    fs::path dir_;
+};
+
+void expect_tiny_idx(const Dataset& data) {
+    ASSERT_EQ(data.samples(), 3u);
+    ASSERT_EQ(data.features(), 4u);
+    EXPECT_EQ(data.x(0, 3), 3.0f);
+    EXPECT_EQ(data.x(1, 0), 16.0f);
+    EXPECT_EQ(data.x(2, 0), 255.0f);  // bytes are unsigned
+    EXPECT_EQ(data.labels, (std::vector<std::int32_t>{0, 2, 1}));
+    EXPECT_EQ(data.class_names, (std::vector<std::string>{"0", "1", "2"}));
+    EXPECT_TRUE(data.feature_names.empty());
+    EXPECT_TRUE(data.pixels);
+    ASSERT_EQ(data.y.rows, 3u);
+    ASSERT_EQ(data.y.cols, 3u);
+    EXPECT_EQ(data.y(1, 2), 1.0f);
+    EXPECT_EQ(data.y(1, 0) + data.y(1, 1), 0.0f);
+    EXPECT_EQ(data.task, Task::classification);
+    EXPECT_TRUE(data.has_targets);
+}
+
+// ---- IDX ----
+
+TEST_F(DataTest, IdxPlainRoundTrip) {
+    expect_tiny_idx(nabla::load_idx(file("images", kImages), file("labels", kLabels)));
+}
+
+TEST_F(DataTest, IdxGzipRoundTrip) {
+    expect_tiny_idx(nabla::load_idx(gz_file("images.gz", kImages), gz_file("labels.gz", kLabels)));
+}
+
+TEST_F(DataTest, IdxPathFindsLabelsBesideImages) {
+    const std::string images = gz_file("tiny-images-idx3-ubyte.gz", kImages);
+    gz_file("tiny-labels-idx1-ubyte.gz", kLabels);
+    const Dataset data = nabla::load_dataset(images);
+    expect_tiny_idx(data);
+    EXPECT_EQ(data.source, images);
+    expect_tiny_idx(nabla::load_dataset("idx:" + images));
+}
+
+TEST_F(DataTest, IdxSourceWithExplicitLabels) {
+    const std::string source = "idx:" + file("a.bin", kImages) + "," + file("b.bin", kLabels);
+    const Dataset data = nabla::load_dataset(source);
+    expect_tiny_idx(data);
+    EXPECT_EQ(data.source, source);
+}
+
+TEST_F(DataTest, IdxWithoutLabelsNameIsRefused) {
+    const std::string images = file("pictures-idx3-ubyte", kImages);
+    expect_contains(error_message([&] { nabla::load_dataset(images); }), {images, "idx:IMAGES,LABELS"});
+}
+
+TEST_F(DataTest, IdxWrongMagic) {
+    const std::string images = file("images", "\x12\x34\x08\x03" + kImages.substr(4));
+    expect_contains(error_message([&] { nabla::load_idx(images, file("labels", kLabels)); }),
+                    {images + ": not an IDX file"});
+}
+
+TEST_F(DataTest, IdxWrongDataType) {
+    std::string floats = kImages;
+    floats[2] = 0x0D;
+    const std::string images = file("images", floats);
+    expect_contains(error_message([&] { nabla::load_idx(images, file("labels", kLabels)); }),
+                    {images, "data type 0x0D"});
+}
+
+TEST_F(DataTest, IdxLabelsGivenAsImages) {
+    const std::string labels = file("labels", kLabels);
+    expect_contains(error_message([&] { nabla::load_idx(labels, labels); }),
+                    {labels, "expected IDX images, which have 3 dimensions; this file has 1"});
+}
+
+TEST_F(DataTest, IdxTruncatedHeader) {
+    const std::string images = file("images", kImages.substr(0, 10));
+    expect_contains(error_message([&] { nabla::load_idx(images, file("labels", kLabels)); }),
+                    {images + ": truncated IDX header"});
+}
+
+TEST_F(DataTest, IdxTruncatedData) {
+    const std::string images = file("images", kImages.substr(0, kImages.size() - 1));
+    expect_contains(error_message([&] { nabla::load_idx(images, file("labels", kLabels)); }),
+                    {images + ": truncated", "3x2x2 = 12 bytes", "holds 11"});
+}
+
+TEST_F(DataTest, IdxTrailingData) {
+    const std::string labels = file("labels", kLabels + "x");
+    expect_contains(error_message([&] { nabla::load_idx(file("images", kImages), labels); }),
+                    {labels + ": more data than the IDX header declares"});
+}
+
+TEST_F(DataTest, IdxAbsurdDimensionsAreRefusedBeforeReading) {
+    const std::string images = file("images", idx_file({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, ""));
+    expect_contains(error_message([&] { nabla::load_idx(images, file("labels", kLabels)); }),
+                    {images, "more than nabla reads"});
+}
+
+TEST_F(DataTest, IdxHeaderClaimingMoreThanTheFileHolds) {
+    const std::string images = file("images", idx_file({1u << 20, 28, 28}, "abc"));
+    expect_contains(error_message([&] { nabla::load_idx(images, file("labels", kLabels)); }),
+                    {images, "truncated", "holds 3"});
+}
+
+TEST_F(DataTest, IdxEmptyArray) {
+    const std::string images = file("images", idx_file({3, 0, 2}, ""));
+    expect_contains(error_message([&] { nabla::load_idx(images, file("labels", kLabels)); }),
+                    {images, "empty array (3x0x2)"});
+}
+
+TEST_F(DataTest, IdxCountMismatch) {
+    const std::string labels = file("labels", idx_file({2}, std::string("\x00\x01", 2)));
+    expect_contains(error_message([&] { nabla::load_idx(file("images", kImages), labels); }),
+                    {labels + ": 2 labels, but", "holds 3 images"});
+}
+
+TEST_F(DataTest, IdxTruncatedGzip) {
+    const std::string whole = gz_file("whole.gz", kImages);
+    std::ifstream in(whole, std::ios::binary);
+    const std::string compressed((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string images = file("cut.gz", compressed.substr(0, compressed.size() - 10));
+    expect_contains(error_message([&] { nabla::load_idx(images, file("labels", kLabels)); }),
+                    {images + ": the gzip data is truncated"});
+}
+
+TEST_F(DataTest, MissingFileAndDirectory) {
+    const std::string missing = (dir_ / "missing").string();
+    expect_contains(error_message([&] { nabla::load_idx(missing, missing); }),
+                    {missing + ": cannot open: No such file"});
+    expect_contains(error_message([&] { nabla::load_csv(dir_.string()); }), {dir_.string() + ": cannot read"});
+}
+
+TEST_F(DataTest, IdxFollowsTheModelsClasses) {
+    const std::string source = "idx:" + file("images", kImages) + "," + file("labels", kLabels);
+    LoadOptions options;
+    options.class_names = {"2", "1", "0", "3"};
+    const Dataset data = nabla::load_dataset(source, options);
+    EXPECT_EQ(data.class_names, options.class_names);
+    EXPECT_EQ(data.labels, (std::vector<std::int32_t>{2, 0, 1}));
+    ASSERT_EQ(data.y.cols, 4u);
+    EXPECT_EQ(data.y(0, 2), 1.0f);
+
+    options.class_names = {"0", "1"};
+    expect_contains(error_message([&] { nabla::load_dataset(source, options); }),
+                    {"unknown class '2' (the model knows: 0, 1)"});
+}
+
+TEST_F(DataTest, IdxRefusesAModelOfAnotherWidthOrTask) {
+    const std::string source = "idx:" + file("images", kImages) + "," + file("labels", kLabels);
+    LoadOptions options;
+    options.features = 784;
+    expect_contains(error_message([&] { nabla::load_dataset(source, options); }),
+                    {"4 features, but the model expects 784"});
+    options = {};
+    options.task = Task::regression;
+    expect_contains(error_message([&] { nabla::load_dataset(source, options); }), {"not regression targets"});
+}
+
+// ---- named sources ----
+
+TEST_F(DataTest, FashionMnistDirectoryFromEnvironment) {
+    gz_file("train-images-idx3-ubyte.gz", kImages);
+    gz_file("train-labels-idx1-ubyte.gz", kLabels);
+    const char* previous = std::getenv("NABLA_DATASETS");
+    const std::string saved = previous ? previous : "";
+    setenv("NABLA_DATASETS", dir_.c_str(), 1);
+    const Dataset data = nabla::load_dataset("fashion-mnist:train");
+    const std::string missing = error_message([] { nabla::load_dataset("fashion-mnist:test"); });
+    const std::string bad_part = error_message([] { nabla::load_dataset("fashion-mnist:valid"); });
+    if (previous)
+        setenv("NABLA_DATASETS", saved.c_str(), 1);
+    else
+        unsetenv("NABLA_DATASETS");
+
+    expect_tiny_idx(data);
+    EXPECT_EQ(data.source, "fashion-mnist:train");
+    expect_contains(missing, {"t10k-images-idx3-ubyte.gz: not found", "NABLA_DATASETS"});
+    expect_contains(bad_part, {"unknown source 'fashion-mnist:valid'", "fashion-mnist:test"});
+}
+
+TEST(FashionMnist, InstalledDataSet) {
+    if (std::getenv("NABLA_DATASETS") || !fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz"))
+        GTEST_SKIP() << "Debian's dataset-fashion-mnist is not installed";
+    const auto start = std::chrono::steady_clock::now();
+    const Dataset train = nabla::load_dataset("fashion-mnist:train");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_EQ(train.samples(), 60000u);
+    EXPECT_EQ(train.features(), 784u);
+    EXPECT_EQ(train.class_names.size(), 10u);
+    EXPECT_EQ(train.y.cols, 10u);
+    EXPECT_EQ(*std::max_element(train.x.data.begin(), train.x.data.end()), 255.0f);
+    RecordProperty("train_load_seconds", std::to_string(seconds));
+
+    const Dataset test = nabla::load_dataset("fashion-mnist:test");
+    EXPECT_EQ(test.samples(), 10000u);
+    EXPECT_EQ(test.class_names.size(), 10u);
+}
+
+TEST(Task, NamesRoundTrip) {
+    EXPECT_EQ(nabla::parse_task(nabla::task_name(Task::classification)), Task::classification);
+    EXPECT_EQ(nabla::parse_task(nabla::task_name(Task::regression)), Task::regression);
+    expect_contains(error_message([] { nabla::parse_task("clustering"); }),
+                    {"'clustering'", "classification or regression"});
+}
+
+// ---- CSV ----
+
+TEST_F(DataTest, CsvHeaderAndStringLabels) {
+    const Dataset data = csv("a,b,species\n1,2,cat\n3,4.5,dog\n-5,6e1,cat\n");
+    ASSERT_EQ(data.samples(), 3u);
+    ASSERT_EQ(data.features(), 2u);
+    EXPECT_EQ(data.feature_names, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(data.x(1, 1), 4.5f);
+    EXPECT_EQ(data.x(2, 0), -5.0f);
+    EXPECT_EQ(data.x(2, 1), 60.0f);
+    EXPECT_EQ(data.class_names, (std::vector<std::string>{"cat", "dog"}));
+    EXPECT_EQ(data.labels, (std::vector<std::int32_t>{0, 1, 0}));
+    ASSERT_EQ(data.y.cols, 2u);
+    EXPECT_EQ(data.y(1, 1), 1.0f);
+    EXPECT_TRUE(data.has_targets);
+    EXPECT_FALSE(data.pixels);
+}
+
+TEST_F(DataTest, CsvWithoutHeaderSortsIntegerLabelsNumerically) {
+    const Dataset data = csv("0.5,10\n1.5,2\n2.5,1\n3.5,01\n4.5,2.0\n");
+    ASSERT_EQ(data.samples(), 5u);
+    EXPECT_EQ(data.feature_names, (std::vector<std::string>{"field1"}));
+    EXPECT_EQ(data.class_names, (std::vector<std::string>{"1", "2", "10"}));
+    EXPECT_EQ(data.labels, (std::vector<std::int32_t>{2, 1, 0, 0, 1}));
+}
+
+TEST_F(DataTest, CsvQuotingLineEndsAndBlankLines) {
+    const Dataset data =
+        csv("\xEF\xBB\xBF\"x\", \"y\" ,\"label\"\r\n"
+            "\"1.5\",2,\"a,b\"\r\n"
+            "\r\n"
+            "  3 ,\"4\",\"say \"\"hi\"\"\"\r\n"
+            "5,6,\"two\nlines\"\n"
+            "\n  \n");
+    ASSERT_EQ(data.samples(), 3u);
+    EXPECT_EQ(data.feature_names, (std::vector<std::string>{"x", "y"}));
+    EXPECT_EQ(data.x(0, 0), 1.5f);
+    EXPECT_EQ(data.x(1, 0), 3.0f);
+    EXPECT_EQ(data.x(1, 1), 4.0f);
+    EXPECT_EQ(data.class_names, (std::vector<std::string>{"a,b", "say \"hi\"", "two\nlines"}));
+}
+
+TEST_F(DataTest, CsvLineNumbersCountBlankAndQuotedLines) {
+    expect_contains(csv_error("a,b,c\n\n1,2,\"x\ny\"\n3,oops,z\n"),
+                    {"data.csv:5: field 2 ('b'): expected a number, got 'oops'"});
+}
+
+TEST_F(DataTest, CsvGzipped) {
+    const Dataset data = nabla::load_csv(gz_file("data.csv.gz", "a,b\n1,x\n2,y\n"));
+    EXPECT_EQ(data.samples(), 2u);
+    EXPECT_EQ(data.class_names, (std::vector<std::string>{"x", "y"}));
+}
+
+TEST_F(DataTest, CsvTargetByNameAndIndex) {
+    const std::string text = "a,label,b\n1,x,2\n3,y,4\n";
+    LoadOptions options;
+    options.target = "label";
+    const Dataset by_name = csv(text, options);
+    EXPECT_EQ(by_name.feature_names, (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(by_name.x(1, 1), 4.0f);
+    EXPECT_EQ(by_name.class_names, (std::vector<std::string>{"x", "y"}));
+
+    options.target = "1";
+    const Dataset by_index = csv(text, options);
+    EXPECT_EQ(by_index.feature_names, by_name.feature_names);
+    EXPECT_EQ(by_index.labels, by_name.labels);
+
+    options.target = "0";
+    const Dataset headerless = csv("x,1,2\ny,3,4\n", options);
+    EXPECT_EQ(headerless.feature_names, (std::vector<std::string>{"field2", "field3"}));
+    EXPECT_EQ(headerless.class_names, (std::vector<std::string>{"x", "y"}));
+}
+
+TEST_F(DataTest, CsvUnknownTargetColumn) {
+    LoadOptions options;
+    options.target = "kind";
+    expect_contains(csv_error("a,b,c\n1,2,x\n", options), {"no column named 'kind' (columns: a, b, c)"});
+    expect_contains(csv_error("1,2,x\n", options), {"no header row", "0-based column index"});
+    options.target = "3";
+    expect_contains(csv_error("a,b,c\n1,2,x\n", options), {"target column 3 is out of range", "3 columns"});
+}
+
+TEST_F(DataTest, CsvRegression) {
+    LoadOptions options;
+    options.task = Task::regression;
+    const Dataset data = csv("rooms,price\n3,1.5e5\n4,2.25e5\n", options);
+    EXPECT_EQ(data.task, Task::regression);
+    ASSERT_EQ(data.y.rows, 2u);
+    ASSERT_EQ(data.y.cols, 1u);
+    EXPECT_EQ(data.y(1, 0), 225000.0f);
+    EXPECT_EQ(data.target_names, (std::vector<std::string>{"price"}));
+    EXPECT_TRUE(data.labels.empty());
+    EXPECT_TRUE(data.class_names.empty());
+
+    expect_contains(csv_error("rooms,price\n3,cheap\n", options),
+                    {"data.csv:2: field 2 ('price'): expected a number, got 'cheap'"});
+}
+
+TEST_F(DataTest, CsvRaggedRow) {
+    expect_contains(csv_error("a,b,c\n1,2,x\n3,4\n"), {"data.csv:3: expected 3 fields, got 2"});
+}
+
+TEST_F(DataTest, CsvNonNumericFeature) {
+    expect_contains(csv_error("a,b,c\n1,abc,x\n"), {"data.csv:2: field 2 ('b'): expected a number, got 'abc'"});
+    expect_contains(csv_error("1,2,x\n3,,y\n"), {"data.csv:2: field 2: expected a number, got ''"});
+}
+
+TEST_F(DataTest, CsvNonUtf8BytesAreANonNumericField) {
+    expect_contains(csv_error("1,2,x\n\xff\xfe\x01,3,y\n"),
+                    {"data.csv:2: field 1: expected a number, got '\xff\xfe\\x01'"});
+}
+
+TEST_F(DataTest, CsvNonFiniteValues) {
+    expect_contains(csv_error("a,b\n1,x\nnan,y\n"), {"data.csv:3: field 1 ('a'): 'nan' is not a finite number"});
+    expect_contains(csv_error("a,b\n1,x\n-inf,y\n"), {"data.csv:3:", "'-inf'"});
+    expect_contains(csv_error("a,b\n1,x\n1e39,y\n"), {"data.csv:3:", "'1e39'", "float range"});
+    expect_contains(csv_error("a,b\n1,x\n1e999,y\n"), {"data.csv:3:", "'1e999'"});
+    expect_contains(csv_error("a,b\n1,x\n2,inf\n"), {"data.csv:3: field 2 ('b'): 'inf' is not a finite number"});
+    LoadOptions regression;
+    regression.task = Task::regression;
+    expect_contains(csv_error("a,b\n1,2\n3,NaN\n", regression), {"data.csv:3: field 2 ('b'): 'NaN'"});
+}
+
+TEST_F(DataTest, CsvEmptyOrHeaderOnly) {
+    expect_contains(csv_error(""), {"the file is empty"});
+    expect_contains(csv_error("\n \r\n"), {"the file is empty"});
+    expect_contains(csv_error("a,b,label\n"), {"no data rows, only a header"});
+}
+
+TEST_F(DataTest, CsvSingleRowWithoutHeaderIsData) {
+    EXPECT_EQ(csv("1,2,x\n").samples(), 1u);
+}
+
+TEST_F(DataTest, CsvNeedsAFeatureColumn) {
+    expect_contains(csv_error("x\ny\n"), {"only one column"});
+}
+
+TEST_F(DataTest, CsvQuotingErrors) {
+    expect_contains(csv_error("a,b\n1,x\n2,\"y\n3,z\n"), {"data.csv:3: a quoted field is never closed"});
+    expect_contains(csv_error("a,b\n1,\"x\"y\n"), {"data.csv:2: field 2: text after the closing quote"});
+}
+
+TEST_F(DataTest, CsvModelClassesAndUnknownLabel) {
+    LoadOptions options;
+    options.class_names = {"dog", "cat", "fish"};
+    const Dataset data = csv("a,b\n1,cat\n2,dog\n", options);
+    EXPECT_EQ(data.class_names, options.class_names);
+    EXPECT_EQ(data.labels, (std::vector<std::int32_t>{1, 0}));
+    EXPECT_EQ(data.y.cols, 3u);
+
+    options.class_names = {"cat", "dog"};
+    expect_contains(csv_error("a,b\n1,cat\n2,bird\n", options),
+                    {"data.csv:3: unknown class 'bird' (the model knows: cat, dog)"});
+}
+
+TEST_F(DataTest, CsvFractionalLabelsSuggestRegression) {
+    expect_contains(csv_error("a,b\n1,2\n2,2.5\n"),
+                    {"data.csv:3: field 2 ('b'): class label '2.5' is not an integer", "--task regression"});
+}
+
+TEST_F(DataTest, CsvEmptyClassLabel) {
+    expect_contains(csv_error("a,b\n1,x\n2,\"\"\n"), {"data.csv:3: field 2 ('b'): empty class label"});
+}
+
+TEST_F(DataTest, CsvTooManyClasses) {
+    std::string text = "a,id\n";
+    for (int i = 0; i <= 10000; ++i) text += "1,id" + std::to_string(i) + "\n";
+    expect_contains(csv_error(text), {"10001 distinct values", "--target", "--task regression"});
+}
+
+TEST_F(DataTest, CsvFeatureCountMustMatchTheModel) {
+    LoadOptions options;
+    options.features = 3;
+    expect_contains(csv_error("a,b,c\n1,2,x\n", options), {"data.csv: 2 feature columns, but the model expects 3"});
+    options.features.reset();
+    options.feature_names = {"a", "b", "c", "d"};
+    expect_contains(csv_error("a,b,c\n1,2,x\n", options), {"2 feature columns, but the model expects 4"});
+}
+
+TEST_F(DataTest, CsvOptionalTargets) {
+    LoadOptions options;
+    options.targets_optional = true;
+    options.features = 2;
+    options.class_names = {"x", "y"};
+    const Dataset without = csv("a,b\n1,2\n3,4\n", options);
+    EXPECT_FALSE(without.has_targets);
+    EXPECT_EQ(without.samples(), 2u);
+    EXPECT_EQ(without.features(), 2u);
+    EXPECT_TRUE(without.y.empty());
+    EXPECT_TRUE(without.labels.empty());
+    EXPECT_EQ(without.class_names, options.class_names);
+
+    const Dataset with = csv("a,b,c\n1,2,y\n3,4,x\n", options);
+    EXPECT_TRUE(with.has_targets);
+    EXPECT_EQ(with.labels, (std::vector<std::int32_t>{1, 0}));
+}
+
+TEST_F(DataTest, CsvRefusesBinaryData) {
+    expect_contains(csv_error(std::string("\x00\x00\x08\x01\n1,2\n", 9)), {"data.csv: holds NUL bytes", "not CSV"});
+}
+
+TEST_F(DataTest, CsvThroughLoadDataset) {
+    const std::string path = file("plain.csv", "a,b\n1,x\n");
+    const Dataset data = nabla::load_dataset(path);
+    EXPECT_EQ(data.samples(), 1u);
+    EXPECT_EQ(data.source, path);
+}
+
+// ---- split ----
+
+Dataset numbered_samples(std::size_t count) {
+    Dataset data;
+    data.x = nabla::Matrix<float>(count, 1);
+    data.y = nabla::Matrix<float>(count, 2);
+    for (std::size_t i = 0; i < count; ++i) {
+        data.x(i, 0) = static_cast<float>(i);
+        data.labels.push_back(static_cast<std::int32_t>(i % 2));
+        data.y(i, i % 2) = 1.0f;
+    }
+    data.class_names = {"even", "odd"};
+    data.source = "numbers";
+    data.pixels = true;  // to see that the split keeps it
+    return data;
+}
+
+std::vector<float> first_column(const Dataset& data) {
+    std::vector<float> values;
+    for (std::size_t i = 0; i < data.samples(); ++i) values.push_back(data.x(i, 0));
+    return values;
+}
+
+TEST(Split, SizesAndEveryRowOnce) {
+    const auto [train, held_out] = nabla::split_dataset(numbered_samples(100), 0.2, 7);
+    EXPECT_EQ(train.samples(), 80u);
+    EXPECT_EQ(held_out.samples(), 20u);
+    std::set<float> seen;
+    for (const Dataset* part : {&train, &held_out})
+        for (std::size_t i = 0; i < part->samples(); ++i) {
+            const auto row = static_cast<std::size_t>(part->x(i, 0));
+            seen.insert(part->x(i, 0));
+            EXPECT_EQ(part->labels[i], static_cast<std::int32_t>(row % 2));  // rows keep their targets
+            EXPECT_EQ(part->y(i, row % 2), 1.0f);
+        }
+    EXPECT_EQ(seen.size(), 100u);
+    EXPECT_EQ(train.class_names, held_out.class_names);
+    EXPECT_EQ(held_out.source, "numbers");
+    EXPECT_TRUE(held_out.pixels);
+}
+
+TEST(Split, SameSeedSameSplitOnEveryPlatform) {
+    const Dataset data = numbered_samples(10);
+    const auto [train, held_out] = nabla::split_dataset(data, 0.3, 42);
+    EXPECT_EQ(first_column(nabla::split_dataset(data, 0.3, 42).first), first_column(train));
+    EXPECT_NE(first_column(nabla::split_dataset(data, 0.3, 43).first), first_column(train));
+    // nabla::Rng and its shuffle are written out, not taken from the standard library, so this order is portable.
+    EXPECT_EQ(first_column(held_out), (std::vector<float>{5, 3, 0}));
+}
+
+TEST(Split, FractionLimits) {
+    const Dataset data = numbered_samples(4);
+    const auto [all, none] = nabla::split_dataset(data, 0.0, 1);
+    EXPECT_EQ(all.samples(), 4u);
+    EXPECT_EQ(none.samples(), 0u);
+    expect_contains(error_message([&] { nabla::split_dataset(data, 1.0, 1); }), {"held-out fraction"});
+    expect_contains(error_message([&] { nabla::split_dataset(data, -0.1, 1); }), {"held-out fraction"});
+    expect_contains(error_message([&] { nabla::split_dataset(data, std::nan(""), 1); }), {"held-out fraction"});
+    expect_contains(error_message([&] { nabla::split_dataset(numbered_samples(1), 0.6, 1); }),
+                    {"numbers: too few samples (1)"});
+}
+
+TEST(Split, WithoutTargets) {
+    Dataset data = numbered_samples(10);
+    data.y = {};
+    data.labels.clear();
+    data.has_targets = false;
+    const auto [train, held_out] = nabla::split_dataset(data, 0.5, 3);
+    EXPECT_EQ(train.samples(), 5u);
+    EXPECT_TRUE(train.y.empty());
+    EXPECT_TRUE(held_out.labels.empty());
+    EXPECT_FALSE(held_out.has_targets);
+}
+
+// ---- preprocessing ----
+
+TEST(Preprocess, StandardizeFitAndApply) {
+    nabla::Matrix<float> x(4, 2);
+    const float first[] = {1, 2, 3, 4};
+    for (std::size_t i = 0; i < 4; ++i) {
+        x(i, 0) = first[i];
+        x(i, 1) = 7.0f;  // constant
+    }
+    const auto standardize = nabla::Preprocessing::standardize_fit(x);
+    EXPECT_EQ(standardize.kind, nabla::Preprocessing::Kind::standardize);
+    EXPECT_FLOAT_EQ(standardize.offset[0], 2.5f);
+    EXPECT_FLOAT_EQ(standardize.scale[0], static_cast<float>(1.0 / std::sqrt(1.25)));  // population stddev
+    EXPECT_FLOAT_EQ(standardize.offset[1], 7.0f);
+    EXPECT_EQ(standardize.scale[1], 1.0f);
+    EXPECT_EQ(standardize.describe(), "standardize (2 features)");
+
+    standardize.apply(x);
+    double sum = 0, squares = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        sum += x(i, 0);
+        squares += x(i, 0) * x(i, 0);
+        EXPECT_EQ(x(i, 1), 0.0f);
+    }
+    EXPECT_NEAR(sum, 0.0, 1e-6);
+    EXPECT_NEAR(squares / 4, 1.0, 1e-6);
+}
+
+TEST(Preprocess, Pixels) {
+    const auto pixels = nabla::Preprocessing::pixels(784);
+    EXPECT_EQ(pixels.describe(), "pixel scale 1/255 (784 features)");
+    nabla::Matrix<float> x(1, 784, 255.0f);
+    pixels.apply(x);
+    EXPECT_FLOAT_EQ(x(0, 100), 1.0f);
+    expect_contains(error_message([] { nabla::Preprocessing::pixels(4, 0.0f); }), {"positive maximum"});
+}
+
+TEST(Preprocess, IdentityAndMismatch) {
+    const auto none = nabla::Preprocessing::identity();
+    EXPECT_EQ(none.describe(), "none");
+    nabla::Matrix<float> x(2, 3, 5.0f);
+    none.apply(x);
+    EXPECT_EQ(x(1, 2), 5.0f);
+    expect_contains(error_message([&] { nabla::Preprocessing::pixels(4).apply(x); }),
+                    {"fitted to 4 features", "has 3"});
+    expect_contains(error_message([] { nabla::Preprocessing::standardize_fit(nabla::Matrix<float>(0, 3)); }),
+                    {"without samples"});
+    EXPECT_STREQ(nabla::preprocessing_name(nabla::Preprocessing::Kind::pixel_scale), "pixel_scale");
+}
+
+}  // namespace

@@ -1,0 +1,71 @@
+// nabla eval: a saved model's loss and accuracy (or RMSE) on a data set.
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "nabla/model.hpp"
+#include "nabla/threads.hpp"
+#include "nabla/trainer.hpp"
+
+namespace nabla::cli {
+
+namespace {
+
+void print_confusion(const Evaluation& e, const std::vector<std::string>& names) {
+    std::size_t width = 6;
+    for (const std::string& name : names) width = std::max(width, name.size() + 1);
+    std::printf("confusion matrix (rows: true class, columns: predicted):\n%*s", int(width), "");
+    for (std::size_t j = 0; j < e.classes; ++j) std::printf("%*s", int(width), names[j].c_str());
+    std::printf("\n");
+    for (std::size_t i = 0; i < e.classes; ++i) {
+        std::printf("%*s", int(width), names[i].c_str());
+        for (std::size_t j = 0; j < e.classes; ++j) std::printf("%*zu", int(width), e.confusion[i * e.classes + j]);
+        std::printf("\n");
+    }
+}
+
+}  // namespace
+
+Command add_eval(CLI::App& app) {
+    struct Flags {
+        std::string model, data;
+        bool json = false;
+        int threads = 0;
+    };
+    auto f = std::make_shared<Flags>();
+    app.add_option("--model", f->model, "model file written by nabla train")->required();
+    app.add_option("--data", f->data, "data to evaluate on (with targets)")->required();
+    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(CLI::Range(0, 4096));
+    app.add_flag("--json", f->json, "print one JSON object");
+    return [f] {
+        set_threads(f->threads);
+        const Model model = load_model(f->model);
+        const Dataset data = load_dataset_for(model, f->data);
+        const Evaluation e = evaluate(model.network, data);
+        const bool classification = model.task == Task::classification;
+        if (f->json) {
+            nlohmann::json j = {{"samples", e.samples}, {"loss", e.loss}, {"task", task_name(model.task)}};
+            if (classification) {
+                j["accuracy"] = e.accuracy;
+                j["confusion"] = e.confusion;
+                j["classes"] = model.class_names;
+            } else {
+                j["rmse"] = e.rmse;
+            }
+            std::printf("%s\n", j.dump().c_str());
+            return 0;
+        }
+        std::printf("%zu samples from %s\nloss %.6f\n", e.samples, f->data.c_str(), e.loss);
+        if (!classification) {
+            std::printf("rmse %.6f\n", e.rmse);
+            return 0;
+        }
+        std::printf("accuracy %.4f\n", e.accuracy);
+        print_confusion(e, model.class_names);
+        return 0;
+    };
+}
+
+}  // namespace nabla::cli

@@ -1,0 +1,86 @@
+// nabla predict: one CSV row per sample, the predicted class and the class probabilities, or the
+// regression outputs.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "commands.hpp"
+#include "io/atomic_file.hpp"
+#include "nabla/model.hpp"
+#include "nabla/threads.hpp"
+#include "nabla/trainer.hpp"
+
+namespace nabla::cli {
+
+namespace {
+
+// %.9g: a float printed this way reads back as the same float.
+std::string number(float v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.9g", double(v));
+    return text;
+}
+
+// CSV field, quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string quoted = "\"";
+    for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+std::string predictions_csv(const Model& model, const Matrix<float>& a) {
+    std::string out;
+    const bool classification = model.task == Task::classification;
+    const bool single_sigmoid = classification && a.cols == 1;  // output = P(class 1)
+    if (classification) {
+        out += "prediction";
+        for (const std::string& name : model.class_names) out += ",p_" + csv_field(name);
+    } else {
+        for (std::size_t j = 0; j < a.cols; ++j)
+            out += (j ? "," : "") + csv_field(j < model.target_names.size() ? model.target_names[j] : "y" + std::to_string(j));
+    }
+    out += '\n';
+    for (std::size_t i = 0; i < a.rows; ++i) {
+        const float* row = a.row(i);
+        if (classification) {
+            out += csv_field(model.class_names[predicted_class(row, a.cols)]);
+            if (single_sigmoid) out += "," + number(1.0f - row[0]) + "," + number(row[0]);
+            else for (std::size_t j = 0; j < a.cols; ++j) out += "," + number(row[j]);
+        } else {
+            for (std::size_t j = 0; j < a.cols; ++j) out += (j ? "," : "") + number(row[j]);
+        }
+        out += '\n';
+    }
+    return out;
+}
+
+}  // namespace
+
+Command add_predict(CLI::App& app) {
+    struct Flags {
+        std::string model, data, output;
+        int threads = 0;
+    };
+    auto f = std::make_shared<Flags>();
+    app.add_option("--model", f->model, "model file written by nabla train")->required();
+    app.add_option("--data", f->data, "data to predict (the target column may be absent)")->required();
+    app.add_option("--output,-o", f->output, "write the CSV here instead of standard output");
+    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(CLI::Range(0, 4096));
+    return [f] {
+        set_threads(f->threads);
+        const Model model = load_model(f->model);
+        const Dataset data = load_dataset_for(model, f->data, true);
+        const std::string csv = predictions_csv(model, predict(model.network, data.x));
+        if (f->output.empty()) {
+            std::fwrite(csv.data(), 1, csv.size(), stdout);
+            return 0;
+        }
+        AtomicFile file(f->output);
+        file.write(csv);
+        file.commit();
+        return 0;
+    };
+}
+
+}  // namespace nabla::cli

@@ -1,0 +1,43 @@
+#include "progress.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace nabla::cli {
+
+bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
+
+ProgressBar::ProgressBar(bool enabled) : enabled_(enabled) {}
+
+void ProgressBar::start(std::string label) {
+    label_ = std::move(label);
+    start_ = std::chrono::steady_clock::now();
+    last_draw_ = {};
+}
+
+void ProgressBar::update(std::size_t done, std::size_t total, double loss) {
+    if (!enabled_ || total == 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (done < total && now - last_draw_ < std::chrono::milliseconds(100)) return;  // redraw at most 10×/s
+    last_draw_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? double(done) / seconds : 0.0;
+    const double eta = rate > 0 ? double(total - done) / rate : 0.0;
+    constexpr int width = 30;
+    const int filled = int(double(width) * double(done) / double(total));
+    char bar[width + 1];
+    for (int i = 0; i < width; ++i) bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
+    bar[width] = '\0';
+    std::fprintf(stderr, "\r%s [%s] %zu/%zu  %.0f samples/s  loss %.4f  ETA %.1fs \033[K", label_.c_str(), bar, done,
+                 total, rate, loss, eta);
+    std::fflush(stderr);
+}
+
+void ProgressBar::finish() {
+    if (!enabled_) return;
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+}
+
+}  // namespace nabla::cli
