@@ -18,6 +18,7 @@ namespace {
 
 struct BenchFlags {
     std::string layers = "784,256,128,10", activation = "relu", loss = "ce", optimizer = "sgd", device = "cpu";
+    std::string output_activation;  // empty: the loss's default
     std::size_t batch = 128;
     double seconds = 2.0;
     int threads = 0;
@@ -45,6 +46,7 @@ int run_bench(const BenchFlags& f) {
     spec.layers = parse_widths(f.layers, "--layers");
     spec.hidden = parse_activation(f.activation);
     spec.loss = parse_loss(f.loss);
+    if (!f.output_activation.empty()) spec.output = parse_activation(f.output_activation);
     Network<float> net(spec, f.seed);
     OptimizerSpec opt;
     opt.kind = parse_optimizer(f.optimizer);
@@ -117,6 +119,7 @@ Command add_bench(CLI::App& app) {
     app.add_option("--layers", f->layers, "layer widths, input first")->capture_default_str();
     app.add_option("--activation", f->activation, "hidden activation")->capture_default_str();
     app.add_option("--loss", f->loss, "mse, ce or bce")->capture_default_str();
+    app.add_option("--output-activation", f->output_activation, "output activation (default: the loss's)");
     app.add_option("--optimizer", f->optimizer, "sgd, momentum, adam or adamw")->capture_default_str();
     app.add_option("--batch", f->batch, "samples per step")->capture_default_str()
         ->check(CLI::Range(std::size_t(1), std::size_t(1) << 20));

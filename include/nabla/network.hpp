@@ -117,9 +117,16 @@ const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>&
                  const Dropout& dropout = {});
 
 // Backward pass after forward(): fills grads (the parameters' layout) with ∇L_T, the mean of the
-// per-sample gradients over the batch, and returns L_T, the mean loss. y is n × outputs.
+// per-sample gradients over the batch, and returns L_T, the mean loss. y is n × outputs. When L_T
+// is not finite (divergence) it returns at once and writes nothing.
 template <class T>
 T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<T> grads);
+
+// The same backward pass, applying the seed's gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
+// (λ on weights only) to each layer as soon as its error is known, so the gradient is never stored:
+// half the memory traffic of backward() + an SGD step, which is what bounds small batches.
+template <class T>
+T backward_descend(Network<T>& net, const T* y, Workspace<T>& ws, double lr, double weight_decay = 0.0);
 
 // Sum over the batch of the per-sample losses L_i, given a^F (for evaluation without gradients).
 template <class T>

@@ -143,17 +143,28 @@ static void dense_forward(const Network<T>& net, std::size_t l, const T* a_prev,
     cpu::add_bias_and_activate(s.activation, net.b(l), a, n, s.out);
 }
 
-// Given the error d^l of n samples: ∂L_T/∂W^l = (1/n) Σ_i d^l_i (a^(l−1)_i)^T = (1/n) D^T A,
-// ∂L_T/∂b^l = (1/n) Σ_i d^l_i, and (if d_prev) the back-propagated (W^l)^T d^l = D W^l, which
-// the caller multiplies by σ'(z^(l−1)).
+// Where a backward pass puts ∂L_T/∂θ: out ← keep · out + scale · ∂L_T/∂θ. Into a gradient buffer
+// (scale 1, keep 0), or straight into the parameters as the gradient-descent step
+// θ ← (1 − ηλ) θ − η ∂L_T/∂θ (scale −η, keep 1 − ηλ on weights, 1 on biases).
+template <class T>
+struct GradientSink {
+    T* out;
+    T scale;
+    T keep_weights;
+    T keep_biases;
+};
+
+// Given the error d^l of n samples, the back-propagated (W^l)^T d^l = D W^l (if d_prev), which the
+// caller multiplies by σ'(z^(l−1)), and then ∂L_T/∂W^l = (1/n) Σ_i d^l_i (a^(l−1)_i)^T = (1/n) D^T A
+// and ∂L_T/∂b^l = (1/n) Σ_i d^l_i into the sink. D W^l comes first: a descent sink changes W^l.
 template <class T>
 static void dense_backward(const Network<T>& net, std::size_t l, const T* d, const T* a_prev, std::size_t n,
-                           T* dW, T* db, T* d_prev) {
+                           const GradientSink<T>& sink, T* d_prev) {
     const LayerShape& s = net.layer(l);
-    const T mean = T(1) / T(n);
-    cpu::gemm(true, false, s.out, s.in, n, mean, d, s.out, a_prev, s.in, T(0), dW, s.in);
-    cpu::scaled_column_sums(d, n, s.out, mean, db);
     if (d_prev) cpu::gemm(false, false, n, s.in, s.out, T(1), d, s.out, net.W(l), s.in, T(0), d_prev, s.in);
+    const T alpha = sink.scale / T(n);
+    cpu::gemm(true, false, s.out, s.in, n, alpha, d, s.out, a_prev, s.in, sink.keep_weights, sink.out + s.w_offset, s.in);
+    cpu::column_sums(d, n, s.out, alpha, sink.keep_biases, sink.out + s.b_offset);
 }
 
 template <class T>
@@ -181,9 +192,10 @@ const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>&
     return ws.a.back().data();
 }
 
+// The backward pass: d^F, then d^l layer by layer downwards, each layer's ∂L_T/∂θ into the sink.
+// Returns L_T; when it is not finite, nothing is written (a diverged step never reaches θ).
 template <class T>
-T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<T> grads) {
-    if (grads.size() != net.parameters().size()) throw Error("gradient buffer does not match the network");
+static T backward_into(const Network<T>& net, const T* y, Workspace<T>& ws, const GradientSink<T>& sink) {
     const std::size_t n = ws.n;
     const std::size_t F = net.depth();
     const std::size_t k = net.output_size();
@@ -196,19 +208,31 @@ T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<T> gra
         loss += math::sample_loss(net.spec().loss, a, y + i * k, k);
         math::sample_output_error(net.spec().loss, output, a, y + i * k, k, ws.d[F - 1].data() + i * k);
     }
+    loss /= T(n);
+    if (!std::isfinite(loss)) return loss;
 
     for (std::size_t l = F; l-- > 0;) {
-        const LayerShape& s = net.layer(l);
         T* d_prev = l > 0 ? ws.d[l - 1].data() : nullptr;
-        dense_backward(net, l, ws.d[l].data(), ws.layer_input(l), n, grads.data() + s.w_offset,
-                       grads.data() + s.b_offset, d_prev);
+        dense_backward(net, l, ws.d[l].data(), ws.layer_input(l), n, sink, d_prev);
         if (!d_prev) continue;
         // d^(l−1) = ((W^l)^T d^l) ⊙ σ'(z^(l−1)), times the dropout mask where units were dropped.
-        const std::size_t count = n * s.in;
+        const std::size_t count = n * net.layer(l).in;
         if (!ws.keep.empty()) cpu::multiply(d_prev, ws.keep[l - 1].data(), d_prev, count);
         cpu::multiply_by_sigma_prime(net.layer(l - 1).activation, ws.a[l - 1].data(), d_prev, count);
     }
-    return loss / T(n);
+    return loss;
+}
+
+template <class T>
+T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<T> grads) {
+    if (grads.size() != net.parameters().size()) throw Error("gradient buffer does not match the network");
+    return backward_into(net, y, ws, GradientSink<T>{grads.data(), T(1), T(0), T(0)});
+}
+
+template <class T>
+T backward_descend(Network<T>& net, const T* y, Workspace<T>& ws, double lr, double weight_decay) {
+    const T eta = T(lr);
+    return backward_into(net, y, ws, GradientSink<T>{net.parameters().data(), -eta, T(1 - lr * weight_decay), T(1)});
 }
 
 template <class T>
@@ -223,6 +247,7 @@ T loss_sum(Loss loss, const T* a, const T* y, std::size_t n, std::size_t k) {
     template struct Workspace<T>;                                                                    \
     template const T* forward(const Network<T>&, const T*, std::size_t, Workspace<T>&, const Dropout&); \
     template T backward(const Network<T>&, const T*, Workspace<T>&, std::span<T>);                   \
+    template T backward_descend(Network<T>&, const T*, Workspace<T>&, double, double);               \
     template T loss_sum(Loss, const T*, const T*, std::size_t, std::size_t);
 NABLA_INSTANTIATE(float)
 NABLA_INSTANTIATE(double)

@@ -38,6 +38,8 @@ Blas open_blas() {
     Blas b;
     b.sgemm = symbol<decltype(b.sgemm)>(handle, "cblas_sgemm");
     b.dgemm = symbol<decltype(b.dgemm)>(handle, "cblas_dgemm");
+    b.sgemv = symbol<decltype(b.sgemv)>(handle, "cblas_sgemv");
+    b.dgemv = symbol<decltype(b.dgemv)>(handle, "cblas_dgemv");
     b.set_num_threads = symbol<decltype(b.set_num_threads)>(handle, "openblas_set_num_threads");
     b.get_num_threads = symbol<decltype(b.get_num_threads)>(handle, "openblas_get_num_threads");
     b.corename = symbol<decltype(b.corename)>(handle, "openblas_get_corename");

@@ -32,15 +32,15 @@ void multiply_by_sigma_prime(Activation activation, const T* a, T* g, std::size_
     });
 }
 
-// out[j] = scale · Σ_i m[i, j]: the batch mean of each column when scale = 1/n.
+// out[j] ← beta · out[j] + alpha · Σ_i m[i, j]: with alpha = 1/n, beta = 0, each column's batch mean.
+// beta = 0 overwrites out without reading it (as BLAS does), so out may start uninitialised.
 template <class T>
-void scaled_column_sums(const T* m, std::size_t n, std::size_t k, T scale, T* out) {
-    for (std::size_t j = 0; j < k; ++j) out[j] = T(0);
+void column_sums(const T* m, std::size_t n, std::size_t k, T alpha, T beta, T* out) {
+    for (std::size_t j = 0; j < k; ++j) out[j] = beta == T(0) ? T(0) : beta * out[j];
     for (std::size_t i = 0; i < n; ++i) {
         const T* row = m + i * k;
-        for (std::size_t j = 0; j < k; ++j) out[j] += row[j];
+        for (std::size_t j = 0; j < k; ++j) out[j] += alpha * row[j];
     }
-    for (std::size_t j = 0; j < k; ++j) out[j] *= scale;
 }
 
 // out = x ⊙ y, elementwise.

@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 
+#include "cpu/denormals.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -57,7 +58,13 @@ std::size_t count_correct(const float* a, const float* y, std::size_t n, std::si
 
 float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
                  const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout) {
+    const cpu::FlushDenormals no_subnormals;
     forward(net, x, n, ws, dropout);
+    const OptimizerSpec& spec = optimizer.spec();
+    if (spec.kind == OptimizerKind::sgd) {  // plain gradient descent: applied inside the backward pass
+        optimizer.set_steps(optimizer.steps() + 1);
+        return backward_descend(net, y, ws, lr, spec.weight_decay);
+    }
     const float loss = backward(net, y, ws, grads);
     if (std::isfinite(loss)) optimizer.step(net, grads, lr);  // never step on a diverged gradient
     return loss;

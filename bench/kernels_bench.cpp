@@ -1,0 +1,157 @@
+// Micro-benchmarks of nabla's kernels on synthetic data in memory: the forward pass and the full
+// training step of the 784-256-128-10 ReLU / softmax-CE network at several batch sizes, the
+// optimizer step over its ~235k parameters, and the raw sgemm that bounds them all.
+//
+// Every benchmark reports wall-clock time (UseRealTime): the BLAS worker threads do much of the
+// work, so the calling thread's CPU time would undercount it.
+//
+// Usage: nabla_bench [--threads=N] [Google Benchmark flags]   (N = 0, the default: all cores)
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cpu/blas.hpp"
+#include "nabla/network.hpp"
+#include "nabla/optimizer.hpp"
+#include "nabla/threads.hpp"
+#include "nabla/trainer.hpp"
+
+namespace {
+
+using namespace nabla;
+
+Network<float> mnist_network() {
+    NetworkSpec spec;
+    spec.layers = {784, 256, 128, 10};
+    spec.hidden = Activation::relu;
+    spec.loss = Loss::cross_entropy;
+    return Network<float>(spec, 1);
+}
+
+std::vector<float> normal_values(std::size_t count, std::uint64_t seed) {
+    Rng rng(seed);
+    std::vector<float> v(count);
+    for (float& x : v) x = float(rng.normal());
+    return v;
+}
+
+std::vector<float> one_hot_targets(std::size_t n, std::size_t classes, std::uint64_t seed) {
+    Rng rng(seed);
+    std::vector<float> y(n * classes, 0.0f);
+    for (std::size_t i = 0; i < n; ++i) y[i * classes + rng.below(classes)] = 1.0f;
+    return y;
+}
+
+// Floating-point operations per sample, counted as `nabla bench` counts them: 2·in·out for each
+// layer's forward product; training adds as many for the weight gradient and, for every layer but
+// the first, as many again for the error sent below.
+double flops_per_sample(const Network<float>& net, bool training) {
+    double flops = 0;
+    for (std::size_t l = 0; l < net.depth(); ++l) {
+        const double mac = double(net.layer(l).in) * double(net.layer(l).out);
+        flops += 2 * mac;
+        if (training) flops += 2 * mac + (l > 0 ? 2 * mac : 0);
+    }
+    return flops;
+}
+
+// The "FLOP" counter: a rate, printed with SI prefixes ("121.6G/s" = 121.6 GFLOP/s).
+void set_flop_rate(benchmark::State& state, double flops_per_iteration) {
+    state.counters["FLOP"] = benchmark::Counter(double(state.iterations()) * flops_per_iteration,
+                                                benchmark::Counter::kIsRate, benchmark::Counter::kIs1000);
+}
+
+// items_per_second = samples/s, and the FLOP rate.
+void set_rate_counters(benchmark::State& state, std::size_t samples_per_iteration, double flops_per_iteration) {
+    state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(samples_per_iteration));
+    set_flop_rate(state, flops_per_iteration);
+}
+
+void BM_Forward(benchmark::State& state) {
+    const auto n = std::size_t(state.range(0));
+    const Network<float> net = mnist_network();
+    const std::vector<float> x = normal_values(n * net.input_size(), 2);
+    Workspace<float> ws;
+    for (auto _ : state) benchmark::DoNotOptimize(forward(net, x.data(), n, ws));
+    set_rate_counters(state, n, double(n) * flops_per_sample(net, false));
+}
+
+void BM_TrainStep(benchmark::State& state) {
+    const auto n = std::size_t(state.range(0));
+    Network<float> net = mnist_network();
+    OptimizerSpec spec;
+    spec.kind = OptimizerKind::sgd;
+    Optimizer<float> optimizer(spec, net);
+    const std::vector<float> x = normal_values(n * net.input_size(), 2);
+    const std::vector<float> y = one_hot_targets(n, net.output_size(), 3);
+    Workspace<float> ws;
+    std::vector<float> grads(net.parameters().size());
+    // A small learning rate keeps the weights finite however many steps the benchmark takes.
+    for (auto _ : state) benchmark::DoNotOptimize(train_step(net, optimizer, ws, grads, x.data(), y.data(), n, 1e-3));
+    set_rate_counters(state, n, double(n) * flops_per_sample(net, true));
+}
+
+// items_per_second = parameters/s; bytes_per_second counts each float array read or written once.
+void BM_OptimizerStep(benchmark::State& state, OptimizerKind kind, int arrays_touched) {
+    Network<float> net = mnist_network();
+    OptimizerSpec spec;
+    spec.kind = kind;
+    Optimizer<float> optimizer(spec, net);
+    const std::vector<float> grads = normal_values(net.parameters().size(), 4);
+    for (auto _ : state) {
+        optimizer.step(net, grads, 1e-6);
+        benchmark::ClobberMemory();
+    }
+    const auto params = std::int64_t(net.parameters().size());
+    state.SetItemsProcessed(std::int64_t(state.iterations()) * params);
+    state.SetBytesProcessed(std::int64_t(state.iterations()) * params * arrays_touched * std::int64_t(sizeof(float)));
+}
+
+void BM_Sgemm(benchmark::State& state) {
+    const auto n = std::size_t(state.range(0));
+    const std::vector<float> a = normal_values(n * n, 5), b = normal_values(n * n, 6);
+    std::vector<float> c(n * n);
+    for (auto _ : state) {
+        cpu::gemm(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+        benchmark::ClobberMemory();
+    }
+    set_flop_rate(state, 2.0 * double(n * n * n));
+}
+
+BENCHMARK(BM_Forward)->Arg(1)->Arg(32)->Arg(128)->Arg(1024)->UseRealTime();
+BENCHMARK(BM_TrainStep)->Arg(1)->Arg(32)->Arg(128)->Arg(1024)->UseRealTime();
+// SGD reads θ and g and writes θ; Adam also reads and writes m and v.
+BENCHMARK_CAPTURE(BM_OptimizerStep, sgd, OptimizerKind::sgd, 3)->UseRealTime();
+BENCHMARK_CAPTURE(BM_OptimizerStep, adam, OptimizerKind::adam, 7)->UseRealTime();
+BENCHMARK(BM_Sgemm)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+// Removes --threads=N from argv (Google Benchmark rejects flags it does not know) and returns N.
+int take_threads_flag(int& argc, char** argv) {
+    constexpr const char* prefix = "--threads=";
+    int threads = 0;
+    int kept = 1;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strncmp(argv[i], prefix, std::strlen(prefix)) == 0) threads = std::atoi(argv[i] + std::strlen(prefix));
+        else argv[kept++] = argv[i];
+    }
+    argc = kept;
+    return threads;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    nabla::set_threads(take_threads_flag(argc, argv));
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::AddCustomContext("nabla_threads", std::to_string(nabla::threads()));
+    benchmark::AddCustomContext("blas_kernel", nabla::cpu::blas_kernel());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
