@@ -27,6 +27,7 @@ def parse_args():
     p.add_argument("--loss", default="ce", choices=["ce", "mse"])
     p.add_argument("--output-activation", choices=sorted(ACTIVATIONS),
                    help="mse only (default identity, as in nabla); ce always ends in softmax")
+    p.add_argument("--optimizer", default="sgd", choices=["sgd"], help="plain SGD, the one compared")
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--seconds", type=float, default=2.0)
     p.add_argument("--threads", type=int, default=1)

@@ -16,5 +16,6 @@ Command add_eval(CLI::App& app);
 Command add_predict(CLI::App& app);
 Command add_info(CLI::App& app);
 Command add_bench(CLI::App& app);
+Command add_export(CLI::App& app);
 
 }  // namespace nabla::cli

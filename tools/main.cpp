@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
     add("info", "describe a saved model", nabla::cli::add_info);
     add("gradcheck", "compare backpropagation with finite differences", nabla::cli::add_gradcheck);
     add("bench", "measure training or inference throughput on synthetic data", nabla::cli::add_bench);
+    add("export", "write a saved model as an ONNX graph", nabla::cli::add_export);
 
     try {
         app.parse(argc, argv);

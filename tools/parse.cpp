@@ -1,6 +1,7 @@
 #include "parse.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 #include "nabla/error.hpp"
 
@@ -20,6 +21,31 @@ std::vector<std::size_t> parse_widths(const std::string& text, const std::string
         start = comma + 1;
     }
     return widths;
+}
+
+std::uint64_t parse_bytes(const std::string& text, const std::string& flag) {
+    double value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    const std::string unit(end, text.data() + text.size());
+    const std::string units = "KMGT";
+    const std::size_t power = unit.empty() ? 0 : units.find(unit[0]) + 1;
+    const bool unit_ok = unit.empty() || (power > 0 && (unit.size() == 1 || unit.substr(1) == "B" || unit.substr(1) == "iB"));
+    if (ec != std::errc() || !unit_ok || !(value > 0) || value > 1e18)
+        throw Error(flag + ": expected a size such as 512M or 8G, got '" + text + "'");
+    return std::uint64_t(value * double(std::uint64_t(1) << (10 * power)));
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+    const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double value = double(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 6) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
+    return text;
 }
 
 }  // namespace nabla::cli

@@ -1,9 +1,12 @@
 // nabla train: load data, fit preprocessing on the training part, train, report, save.
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <memory>
+#include <sstream>
 
 #include "commands.hpp"
+#include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
 #include "nabla/model.hpp"
 #include "nabla/report.hpp"
@@ -17,12 +20,12 @@ namespace nabla::cli {
 namespace {
 
 struct TrainFlags {
-    std::string data, test, target, task, save, log, plot;
+    std::string data, test, target, task, save, log, plot, checkpoint, resume, on_divergence = "stop", max_memory;
     std::string hidden = "256,128", activation = "relu", output_activation, loss, optimizer = "adam";
     std::string init = "auto", schedule = "cosine";
-    double lr = 1e-3, weight_decay = 0, momentum = 0.9, dropout = 0, val_split = 0;
+    double lr = 1e-3, weight_decay = 0, momentum = 0.9, dropout = 0, val_split = 0, clip_norm = 0;
     bool nesterov = false, no_standardize = false, quiet = false;
-    std::size_t batch = 128, epochs = 10;
+    std::size_t batch = 128, epochs = 10, checkpoint_every = 0;
     std::uint64_t seed = 1;
     int threads = 0;
 };
@@ -47,7 +50,21 @@ void print_epoch(const EpochMetrics& m, std::size_t epochs, Task task, const cha
     std::fflush(stdout);
 }
 
-int run_train(const TrainFlags& f) {
+// Where a run keeps its checkpoint inside --checkpoint DIR.
+std::string checkpoint_file(const std::string& dir) { return (std::filesystem::path(dir) / "checkpoint.nabla").string(); }
+
+// Refuses a run whose network, optimizer and batch buffers would not fit in the memory allowed.
+void check_memory(const NetworkSpec& spec, const TrainFlags& f, const OptimizerSpec& optimizer, std::size_t samples) {
+    const std::size_t batch = f.batch == 0 ? samples : std::min(f.batch, samples);
+    const std::uint64_t needed = training_memory_bytes(spec, batch, optimizer.kind, f.dropout > 0);
+    const std::uint64_t allowed = f.max_memory.empty() ? available_memory_bytes() : parse_bytes(f.max_memory, "--max-memory");
+    if (needed > allowed)
+        throw Error("training this network at batch " + std::to_string(batch) + " needs about " + format_bytes(needed) +
+                    ", more than the " + format_bytes(allowed) + " allowed (--max-memory, default: the memory available)");
+}
+
+// `checkpoint`: the run to resume, or null for a new run.
+int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, const Checkpoint* checkpoint) {
     set_threads(f.threads);
     LoadOptions load;
     load.target = f.target;
@@ -57,9 +74,10 @@ int run_train(const TrainFlags& f) {
     // Preprocessing is fitted on the training part only, then applied to every part alike.
     Dataset train = std::move(all), validation;
     if (f.val_split > 0) std::tie(train, validation) = split_dataset(train, f.val_split, f.seed);
-    const Preprocessing prep = train.pixels ? Preprocessing::pixels(train.features())
-                               : f.no_standardize ? Preprocessing::identity()
-                                                  : Preprocessing::standardize_fit(train.x);
+    const Preprocessing prep = checkpoint                ? checkpoint->model.preprocessing
+                               : train.pixels             ? Preprocessing::pixels(train.features())
+                               : f.no_standardize         ? Preprocessing::identity()
+                                                          : Preprocessing::standardize_fit(train.x);
 
     NetworkSpec spec;
     spec.layers = {train.features()};
@@ -71,7 +89,7 @@ int run_train(const TrainFlags& f) {
     if (!f.output_activation.empty()) spec.output = parse_activation(f.output_activation);
     spec.init = parse_init(f.init);
 
-    Model model{Network<float>(spec, f.seed)};
+    Model model = checkpoint ? checkpoint->model : Model{Network<float>(spec, f.seed)};
     model.task = train.task;
     model.preprocessing = prep;
     model.class_names = train.class_names;
@@ -97,6 +115,23 @@ int run_train(const TrainFlags& f) {
     options.schedule.kind = parse_schedule(f.schedule);
     options.dropout = f.dropout;
     options.seed = f.seed;
+    options.clip_norm = f.clip_norm;
+    options.on_divergence = parse_on_divergence(f.on_divergence);
+    check_memory(spec, f, options.optimizer, train.samples());
+    if (checkpoint) {
+        if (checkpoint->model.network.spec().layers != spec.layers)
+            throw Error(checkpoint_file(f.checkpoint) + ": the checkpoint's network does not fit the training data");
+        options.resume = &checkpoint->state;
+    }
+    if (!f.checkpoint.empty()) {
+        std::filesystem::create_directories(f.checkpoint);
+        options.checkpoint_every = f.checkpoint_every;
+        options.on_checkpoint = [&, path = checkpoint_file(f.checkpoint)](const TrainingState& state) {
+            TrainingState with_arguments = state;
+            with_arguments.arguments = arguments;
+            save_checkpoint(model, with_arguments, path);
+        };
+    }
 
     ProgressBar progress(!f.quiet && stderr_is_terminal());
     auto start_epoch = [&](std::size_t epoch) {
@@ -108,7 +143,10 @@ int run_train(const TrainFlags& f) {
         if (!f.quiet) print_epoch(m, f.epochs, train.task, f.val_split > 0 ? "val" : "test");
         start_epoch(m.epoch + 1);
     };
-    start_epoch(1);
+    start_epoch(checkpoint ? checkpoint->state.epoch : 1);
+    if (checkpoint && !f.quiet)
+        std::printf("resuming at epoch %zu, sample %zu of %zu\n", checkpoint->state.epoch, checkpoint->state.position,
+                    train.samples());
     if (!f.quiet)
         std::printf("training %s on %zu samples (%zu features → %zu outputs), %zu parameters, %d threads\n",
                     f.data.c_str(), train.samples(), train.features(), train.y.cols,
@@ -147,41 +185,90 @@ int run_train(const TrainFlags& f) {
     return 0;
 }
 
+// The flags of a training run (everything but --resume), registered on app into f.
+void add_train_flags(CLI::App& app, TrainFlags& f) {
+    app.add_option("--data", f.data, "training data: fashion-mnist:train, idx:IMAGES,LABELS or a CSV file");
+    app.add_option("--test", f.test, "test data, evaluated after every epoch and at the end");
+    app.add_option("--target", f.target, "CSV: target column, by name or 0-based index (default: the last)");
+    app.add_option("--task", f.task, "CSV: classification (default) or regression");
+    app.add_option("--val-split", f.val_split, "hold out this fraction of the training data for validation")
+        ->check(CLI::Range(0.0, 0.9));
+    app.add_option("--hidden", f.hidden, "hidden layer widths, or 'none'")->capture_default_str();
+    app.add_option("--activation", f.activation, "hidden activation: sigmoid, tanh, relu, leaky_relu, identity")
+        ->capture_default_str();
+    app.add_option("--output-activation", f.output_activation, "output activation (default: follows the loss)");
+    app.add_option("--loss", f.loss, "ce, bce or mse (default: ce for classification, mse for regression)");
+    app.add_option("--init", f.init, "weight initialiser: auto, xavier or he")->capture_default_str();
+    app.add_option("--optimizer", f.optimizer, "sgd, momentum, adam or adamw")->capture_default_str();
+    app.add_option("--lr", f.lr, "learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--schedule", f.schedule, "learning-rate schedule: constant, step or cosine")->capture_default_str();
+    app.add_option("--momentum", f.momentum, "momentum μ (momentum optimizer)")->capture_default_str();
+    app.add_flag("--nesterov", f.nesterov, "Nesterov momentum");
+    app.add_option("--weight-decay", f.weight_decay, "L2 weight decay λ (decoupled for adamw)")->capture_default_str();
+    app.add_option("--dropout", f.dropout, "dropout rate on hidden layers")->capture_default_str()->check(CLI::Range(0.0, 0.95));
+    app.add_option("--batch", f.batch, "mini-batch size (0: the whole training set)")->capture_default_str()
+        ->check(CLI::Range(std::size_t(0), std::size_t(1) << 24));
+    app.add_option("--epochs", f.epochs, "passes over the training data")->capture_default_str()
+        ->check(CLI::Range(std::size_t(1), std::size_t(1000000)));
+    app.add_option("--seed", f.seed, "seed of initialisation, shuffling and dropout")->capture_default_str();
+    app.add_option("--threads", f.threads, "CPU threads (0: all cores)")->capture_default_str()->check(CLI::Range(0, 4096));
+    app.add_flag("--no-standardize", f.no_standardize, "CSV: do not standardise features");
+    app.add_option("--save", f.save, "where to write the trained model (required)");
+    app.add_option("--log", f.log, "write per-epoch metrics to this CSV file");
+    app.add_option("--plot", f.plot, "write the learning curve to this SVG file");
+    app.add_option("--clip-norm", f.clip_norm, "clip the gradient to this global L2 norm (0: off)")
+        ->capture_default_str()->check(CLI::Range(0.0, 1e30));
+    app.add_option("--on-divergence", f.on_divergence, "when the loss is NaN or infinite: stop or skip-batch")
+        ->capture_default_str();
+    app.add_option("--checkpoint", f.checkpoint, "keep the complete training state in this directory");
+    app.add_option("--checkpoint-every", f.checkpoint_every, "also checkpoint every N steps (0: after each epoch only)")
+        ->capture_default_str();
+    app.add_option("--max-memory", f.max_memory, "refuse runs needing more memory than this (e.g. 8G; default: available)");
+    app.add_flag("--quiet,-q", f.quiet, "print only the final results");
+}
+
+// A resumed run takes every flag from its checkpoint, where the run stored them as CLI11 config.
+int resume_train(const std::string& dir, bool quiet) {
+    const Checkpoint checkpoint = load_checkpoint(checkpoint_file(dir));
+    CLI::App app;
+    TrainFlags f;
+    add_train_flags(app, f);
+    std::string config;
+    for (const std::string& line : checkpoint.state.arguments) config += line + "\n";
+    std::istringstream in(config);
+    try {
+        app.parse_from_stream(in);
+    } catch (const CLI::ParseError& e) {
+        throw Error(checkpoint_file(dir) + ": the stored training flags do not parse: " + e.what());
+    }
+    f.quiet = quiet;
+    f.checkpoint = dir;
+    return run_train(f, checkpoint.state.arguments, &checkpoint);
+}
+
 }  // namespace
 
 Command add_train(CLI::App& app) {
     auto f = std::make_shared<TrainFlags>();
-    app.add_option("--data", f->data, "training data: fashion-mnist:train, idx:IMAGES,LABELS or a CSV file")->required();
-    app.add_option("--test", f->test, "test data, evaluated after every epoch and at the end");
-    app.add_option("--target", f->target, "CSV: target column, by name or 0-based index (default: the last)");
-    app.add_option("--task", f->task, "CSV: classification (default) or regression");
-    app.add_option("--val-split", f->val_split, "hold out this fraction of the training data for validation")
-        ->check(CLI::Range(0.0, 0.9));
-    app.add_option("--hidden", f->hidden, "hidden layer widths, or 'none'")->capture_default_str();
-    app.add_option("--activation", f->activation, "hidden activation: sigmoid, tanh, relu, leaky_relu, identity")
-        ->capture_default_str();
-    app.add_option("--output-activation", f->output_activation, "output activation (default: follows the loss)");
-    app.add_option("--loss", f->loss, "ce, bce or mse (default: ce for classification, mse for regression)");
-    app.add_option("--init", f->init, "weight initialiser: auto, xavier or he")->capture_default_str();
-    app.add_option("--optimizer", f->optimizer, "sgd, momentum, adam or adamw")->capture_default_str();
-    app.add_option("--lr", f->lr, "learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--schedule", f->schedule, "learning-rate schedule: constant, step or cosine")->capture_default_str();
-    app.add_option("--momentum", f->momentum, "momentum μ (momentum optimizer)")->capture_default_str();
-    app.add_flag("--nesterov", f->nesterov, "Nesterov momentum");
-    app.add_option("--weight-decay", f->weight_decay, "L2 weight decay λ (decoupled for adamw)")->capture_default_str();
-    app.add_option("--dropout", f->dropout, "dropout rate on hidden layers")->capture_default_str()->check(CLI::Range(0.0, 0.95));
-    app.add_option("--batch", f->batch, "mini-batch size (0: the whole training set)")->capture_default_str()
-        ->check(CLI::Range(std::size_t(0), std::size_t(1) << 24));
-    app.add_option("--epochs", f->epochs, "passes over the training data")->capture_default_str()
-        ->check(CLI::Range(std::size_t(1), std::size_t(1000000)));
-    app.add_option("--seed", f->seed, "seed of initialisation, shuffling and dropout")->capture_default_str();
-    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->capture_default_str()->check(CLI::Range(0, 4096));
-    app.add_flag("--no-standardize", f->no_standardize, "CSV: do not standardise features");
-    app.add_option("--save", f->save, "where to write the trained model")->required();
-    app.add_option("--log", f->log, "write per-epoch metrics to this CSV file");
-    app.add_option("--plot", f->plot, "write the learning curve to this SVG file");
-    app.add_flag("--quiet,-q", f->quiet, "print only the final results");
-    return [f] { return run_train(*f); };
+    add_train_flags(app, *f);
+    app.add_option("--resume", f->resume, "continue the run checkpointed in this directory (its flags are stored there)");
+    return [f, &app] {
+        if (!f->resume.empty()) {
+            for (const CLI::Option* option : app.get_options())
+                if (option->count() > 0 && option->get_name() != "--resume" && option->get_name() != "--quiet" &&
+                    option->get_name() != "--help")
+                    throw Error("--resume continues a run exactly as it was started: drop " + option->get_name());
+            return resume_train(f->resume, f->quiet);
+        }
+        if (f->data.empty()) throw Error("--data is required (or --resume DIR)");
+        if (f->save.empty()) throw Error("--save is required: where to write the trained model");
+        // The run's flags as CLI11 config lines, stored in checkpoints so that --resume needs no others.
+        std::vector<std::string> arguments;
+        std::istringstream config(app.config_to_str(false, false));
+        for (std::string line; std::getline(config, line);)
+            if (!line.empty() && line.rfind("resume", 0) != 0) arguments.push_back(line);
+        return run_train(*f, arguments, nullptr);
+    };
 }
 
 }  // namespace nabla::cli

@@ -1,5 +1,6 @@
-// In-memory data sets and the loaders that fill them: IDX (MNIST format, gzipped or not), the named
-// Fashion-MNIST source from Debian's dataset-fashion-mnist package, and CSV files.
+/// @file
+/// In-memory data sets and the loaders that fill them: IDX (MNIST format, gzipped or not), the named
+/// Fashion-MNIST source from Debian's dataset-fashion-mnist package, and CSV files.
 #pragma once
 
 #include <cstddef>
@@ -12,50 +13,53 @@
 
 namespace nabla {
 
+/// What the outputs are: class scores (classification) or target values (regression).
 enum class Task { classification, regression };
 
-const char* task_name(Task task);
-Task parse_task(const std::string& name);  // "classification" | "regression"; Error otherwise
+const char* task_name(Task task);  ///< "classification" | "regression"
+Task parse_task(const std::string& name);  ///< "classification" | "regression"; Error otherwise
 
+/// Samples in memory: inputs x, targets y, and the names that give them meaning.
 struct Dataset {
-    Matrix<float> x;                        // n × features, one sample per row
-    Matrix<float> y;                        // n × outputs: one-hot rows (classification) or targets
-    std::vector<std::int32_t> labels;       // classification: class index of each sample
-    std::vector<std::string> class_names;   // classification: the name of each class index
-    std::vector<std::string> feature_names; // one per column of x; empty for IDX images
-    std::vector<std::string> target_names;  // regression: one per column of y
-    Task task = Task::classification;
-    std::string source;                     // where it came from, for messages
-    bool has_targets = true;                // false when predict reads rows without the target column
-    bool pixels = false;                    // IDX images: raw 0..255 values (scaled by preprocessing)
+    Matrix<float> x;                        ///< n × features, one sample per row
+    Matrix<float> y;                        ///< n × outputs: one-hot rows (classification) or targets
+    std::vector<std::int32_t> labels;       ///< classification: class index of each sample
+    std::vector<std::string> class_names;   ///< classification: the name of each class index
+    std::vector<std::string> feature_names; ///< one per column of x; empty for IDX images
+    std::vector<std::string> target_names;  ///< regression: one per column of y
+    Task task = Task::classification;  ///< classification or regression: what y holds
+    std::string source;                     ///< where it came from, for messages
+    bool has_targets = true;                ///< false when predict reads rows without the target column
+    bool pixels = false;                    ///< IDX images: raw 0..255 values (scaled by preprocessing)
 
-    std::size_t samples() const { return x.rows; }
-    std::size_t features() const { return x.cols; }
+    std::size_t samples() const { return x.rows; }  ///< n, the number of samples
+    std::size_t features() const { return x.cols; }  ///< the number of inputs per sample
 };
 
-// What the caller knows before reading. A trained model fills the fields below `task` so that
-// eval/predict read a file exactly as training did and refuse data that does not fit the model.
+/// What the caller knows before reading. A trained model fills the fields below `task` so that
+/// eval/predict read a file exactly as training did and refuse data that does not fit the model.
 struct LoadOptions {
-    std::string target;                       // CSV: column name or 0-based index; empty = last column
-    std::optional<Task> task;                 // CSV: default classification
-    std::vector<std::string> class_names;     // non-empty: labels must be among these (else Error)
-    std::vector<std::string> feature_names;   // non-empty: the feature columns the model expects
-    std::optional<std::size_t> features;      // expected feature count (model input width)
-    bool targets_optional = false;            // predict: rows may lack the target column
+    std::string target;                       ///< CSV: column name or 0-based index; empty = last column
+    std::optional<Task> task;                 ///< CSV: default classification
+    std::vector<std::string> class_names;     ///< non-empty: labels must be among these (else Error)
+    std::vector<std::string> feature_names;   ///< non-empty: the feature columns the model expects
+    std::optional<std::size_t> features;      ///< expected feature count (model input width)
+    bool targets_optional = false;            ///< predict: rows may lack the target column
 };
 
-// Loads a source: "fashion-mnist:train" | "fashion-mnist:test" (Debian's package, under
-// $NABLA_DATASETS or /usr/share/datasets/fashion-mnist), "idx:IMAGES[,LABELS]", a path to
-// *-idx3-ubyte[.gz] (labels found beside it), or a CSV path. Throws Error naming file and line/field.
+/// Loads a source: "fashion-mnist:train" | "fashion-mnist:test" (Debian's package, under
+/// $NABLA_DATASETS or /usr/share/datasets/fashion-mnist), "idx:IMAGES[,LABELS]", a path to
+/// *-idx3-ubyte[.gz] (labels found beside it), or a CSV path. Throws Error naming file and line/field.
 Dataset load_dataset(const std::string& source, const LoadOptions& options = {});
 
-// IDX pair: images (idx3, unsigned byte) and labels (idx1, unsigned byte), each gzipped or not.
-// Pixels stay in 0..255 here; scaling is preprocessing. Class names are "0".."9" (or as labels found).
+/// IDX pair: images (idx3, unsigned byte) and labels (idx1, unsigned byte), each gzipped or not.
+/// Pixels stay in 0..255 here; scaling is preprocessing. Class names are "0".."9" (or as labels found).
 Dataset load_idx(const std::string& images_path, const std::string& labels_path);
 
+/// Reads a CSV file (header detected; target column as in options). Error naming file, line and field.
 Dataset load_csv(const std::string& path, const LoadOptions& options = {});
 
-// Splits off the last `fraction` of rows (after a seeded shuffle) as a held-out part.
+/// Splits off the last `fraction` of rows (after a seeded shuffle) as a held-out part.
 std::pair<Dataset, Dataset> split_dataset(const Dataset& data, double fraction, std::uint64_t seed);
 
 }  // namespace nabla

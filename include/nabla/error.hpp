@@ -1,5 +1,6 @@
-// The one exception type nabla throws: every failure a user can cause (bad file, bad flag, bad
-// shape, NaN) becomes an Error whose message is a single line naming what was wrong and where.
+/// @file
+/// The one exception type nabla throws: every failure a user can cause (bad file, bad flag, bad
+/// shape, NaN) becomes an Error whose message is a single line naming what was wrong and where.
 #pragma once
 
 #include <stdexcept>

@@ -1,5 +1,6 @@
-// Gradient checking: backprop's ∇L_T against central finite differences
-// (L_T(θ + h) − L_T(θ − h)) / 2h, parameter by parameter, in double precision.
+/// @file
+/// Gradient checking: backprop's ∇L_T against central finite differences
+/// (L_T(θ + h) − L_T(θ − h)) / 2h, parameter by parameter, in double precision.
 #pragma once
 
 #include <cstddef>
@@ -11,30 +12,31 @@
 
 namespace nabla {
 
+/// How far backprop's gradient is from the finite-difference one.
 struct GradCheckResult {
-    double max_rel_error = 0;  // max over parameters of |g − ĝ| / max(|g| + |ĝ|, floor)
-    double max_abs_error = 0;
-    std::size_t parameters = 0;
-    std::string worst;         // the parameter with the largest relative error, e.g. "W2[3,1]"
-    double worst_backprop = 0;
-    double worst_numeric = 0;
+    double max_rel_error = 0;  ///< max over parameters of |g − ĝ| / max(|g| + |ĝ|, floor)
+    double max_abs_error = 0;  ///< max over parameters of |g − ĝ|
+    std::size_t parameters = 0;  ///< the number of parameters checked
+    std::string worst;         ///< the parameter with the largest relative error, e.g. "W2[3,1]"
+    double worst_backprop = 0;  ///< the backprop gradient g of `worst`
+    double worst_numeric = 0;  ///< the finite-difference gradient ĝ of `worst`
 };
 
-// The default step h: it balances the central difference's truncation error (∝ h²) against its
-// round-off (∝ ε/h); measured over every activation × loss pair, depths 1–4, it keeps the
-// relative error below 3e-7, where h = 1e-6 loses to round-off and h = 1e-4 to truncation.
+/// The default step h: it balances the central difference's truncation error (∝ h²) against its
+/// round-off (∝ ε/h); measured over every activation × loss pair, depths 1–4, it keeps the
+/// relative error below 3e-7, where h = 1e-6 loses to round-off and h = 1e-4 to truncation.
 inline constexpr double gradcheck_step = 3e-5;
 
-// Checks net on the batch (x, y).
+/// Checks net on the batch (x, y).
 GradCheckResult gradient_check(const Network<double>& net, const Matrix<double>& x, const Matrix<double>& y,
                                double step = gradcheck_step);
 
-// Checks a freshly initialised network of `spec` on `batch` random samples drawn from `seed`:
-// inputs N(0, 1); targets one-hot (ce), in (0, 1) (bce, mse with a sigmoid-like output) or N(0, 1).
+/// Checks a freshly initialised network of `spec` on `batch` random samples drawn from `seed`:
+/// inputs N(0, 1); targets one-hot (ce), in (0, 1) (bce, mse with a sigmoid-like output) or N(0, 1).
 GradCheckResult gradient_check(const NetworkSpec& spec, std::size_t batch, std::uint64_t seed,
                                double step = gradcheck_step);
 
-// The tolerance the checks and `nabla gradcheck` hold max_rel_error to.
+/// The tolerance the checks and `nabla gradcheck` hold max_rel_error to.
 inline constexpr double gradcheck_tolerance = 1e-6;
 
 }  // namespace nabla

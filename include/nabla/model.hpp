@@ -1,6 +1,7 @@
-// A trained model as saved to disk: the network plus everything needed to use it on raw data
-// (preprocessing, class names, feature names) and a record of how it was trained.
-// File format: docs/model-format.md.
+/// @file
+/// A trained model as saved to disk: the network plus everything needed to use it on raw data
+/// (preprocessing, class names, feature names) and a record of how it was trained.
+/// File format: docs/model-format.md.
 #pragma once
 
 #include <string>
@@ -13,31 +14,33 @@
 
 namespace nabla {
 
+/// A trained network with its preprocessing, names and training record.
 struct Model {
-    Network<float> network;
-    Task task = Task::classification;
-    Preprocessing preprocessing;
-    std::vector<std::string> class_names;    // classification: output j is class_names[j]
-    std::vector<std::string> feature_names;  // one per input (may be empty for image data)
-    std::vector<std::string> target_names;   // regression: one per output
-    std::string target;                      // CSV target column as given at training ("" = last)
-    // Training record in insertion order, e.g. {"epochs", "10"}, {"optimizer", "adam"}.
+    Network<float> network;  ///< the trained network
+    Task task = Task::classification;  ///< what the outputs are
+    Preprocessing preprocessing;  ///< applied to raw inputs before the network
+    std::vector<std::string> class_names;    ///< classification: output j is class_names[j]
+    std::vector<std::string> feature_names;  ///< one per input (may be empty for image data)
+    std::vector<std::string> target_names;   ///< regression: one per output
+    std::string target;                      ///< CSV target column as given at training ("" = last)
+    /// Training record in insertion order, e.g. {"epochs", "10"}, {"optimizer", "adam"}.
     std::vector<std::pair<std::string, std::string>> metadata;
 
+    /// A model of net, with no preprocessing, names or record yet.
     explicit Model(Network<float> net) : network(std::move(net)) {}
 };
 
-// Writes the model atomically: to PATH.tmp-XXXX in the same folder, flushed and fsync'ed, then
-// renamed over PATH, so an interrupted save never destroys an earlier file. Error on I/O failure.
+/// Writes the model atomically: to PATH.tmp-XXXX in the same folder, flushed and fsync'ed, then
+/// renamed over PATH, so an interrupted save never destroys an earlier file. Error on I/O failure.
 void save_model(const Model& model, const std::string& path);
 
-// Reads and verifies a model file; Error naming the file and what is wrong (not a nabla model,
-// unsupported version, truncated in section X, checksum mismatch, absurd sizes, NaN weights, …).
+/// Reads and verifies a model file; Error naming the file and what is wrong (not a nabla model,
+/// unsupported version, truncated in section X, checksum mismatch, absurd sizes, NaN weights, …).
 Model load_model(const std::string& path);
 
-// Reads a data source as the model was trained on it (same target column, class names and
-// features, refusing data that do not fit) and applies the model's preprocessing. With
-// targets_optional, rows may lack the target column (prediction).
+/// Reads a data source as the model was trained on it (same target column, class names and
+/// features, refusing data that do not fit) and applies the model's preprocessing. With
+/// targets_optional, rows may lack the target column (prediction).
 Dataset load_dataset_for(const Model& model, const std::string& source, bool targets_optional = false);
 
 }  // namespace nabla

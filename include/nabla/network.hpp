@@ -1,10 +1,11 @@
-// A fully-connected network and its two passes, in the seed's notation:
-//   forward   z^l = W^l a^(l−1) + b^l,  a^l = σ(z^l)                       (l = 1 … F)
-//   backward  d^F = ∇_a L ⊙ σ'(z^F),  d^l = ((W^(l+1))^T d^(l+1)) ⊙ σ'(z^l),
-//             ∂L/∂W^l = d^l (a^(l−1))^T,  ∂L/∂b^l = d^l
-// computed for a mini-batch of n samples at once as matrix products. Samples are rows: the batch
-// A^l is an n × width matrix whose i-th row is the seed's column vector a^l of sample i.
-// Templated on the scalar: float trains, double checks.
+/// @file
+/// A fully-connected network and its two passes, in the seed's notation:
+///   forward   z^l = W^l a^(l−1) + b^l,  a^l = σ(z^l)                       (l = 1 … F)
+///   backward  d^F = ∇_a L ⊙ σ'(z^F),  d^l = ((W^(l+1))^T d^(l+1)) ⊙ σ'(z^l),
+///             ∂L/∂W^l = d^l (a^(l−1))^T,  ∂L/∂b^l = d^l
+/// computed for a mini-batch of n samples at once as matrix products. Samples are rows: the batch
+/// A^l is an n × width matrix whose i-th row is the seed's column vector a^l of sample i.
+/// Templated on the scalar: float trains, double checks.
 #pragma once
 
 #include <cstddef>
@@ -19,62 +20,67 @@
 
 namespace nabla {
 
+/// How the weights W are initialised (biases start at 0).
 enum class Init : std::uint8_t {
-    automatic,  // He for ReLU-family hidden layers, Xavier otherwise
-    xavier,     // Glorot uniform: U(±√(6 / (in + out)))
-    he,         // He normal: N(0, 2 / in)
+    automatic,  ///< He for ReLU-family hidden layers, Xavier otherwise
+    xavier,     ///< Glorot uniform: U(±√(6 / (in + out)))
+    he,         ///< He normal: N(0, 2 / in)
 };
 
-const char* init_name(Init init);
-Init parse_init(const std::string& name);
+const char* init_name(Init init);  ///< "auto", "xavier" or "he"
+Init parse_init(const std::string& name);  ///< accepts the names init_name gives; Error otherwise
 
-// What a network is, as plain data.
+/// What a network is, as plain data.
 struct NetworkSpec {
-    std::vector<std::size_t> layers;   // widths: input, hidden …, output (at least two)
-    Activation hidden = Activation::relu;
-    std::optional<Activation> output;  // unset: follows the loss (default_output_activation)
-    Loss loss = Loss::cross_entropy;
-    Init init = Init::automatic;
+    std::vector<std::size_t> layers;   ///< widths: input, hidden …, output (at least two)
+    Activation hidden = Activation::relu;  ///< σ of every hidden layer
+    std::optional<Activation> output;  ///< unset: follows the loss (default_output_activation)
+    Loss loss = Loss::cross_entropy;  ///< the loss L training minimises
+    Init init = Init::automatic;  ///< how the weights start
 
+    /// σ of the output layer: `output` if set, else the one the loss implies.
     Activation output_activation() const { return output ? *output : default_output_activation(loss); }
-    // Throws Error on a zero-width layer, fewer than two widths, softmax on a hidden layer, or
-    // absurd sizes (more than 2^31 parameters).
+    /// Throws Error on a zero-width layer, fewer than two widths, softmax on a hidden layer, or
+    /// absurd sizes (more than 2^31 parameters).
     void validate() const;
 };
 
-// Where layer l's parameters lie in the network's single parameter vector.
+/// Where layer l's parameters lie in the network's single parameter vector.
 struct LayerShape {
-    std::size_t in = 0, out = 0;       // widths of a^(l−1) and a^l
-    std::size_t w_offset = 0;          // W^l: out × in, row-major (W[j·in + k] = w_jk)
-    std::size_t b_offset = 0;          // b^l: out
-    Activation activation = Activation::identity;
+    /// @{ widths of a^(l−1) and a^l
+    std::size_t in = 0, out = 0;
+    /// @}
+    std::size_t w_offset = 0;          ///< W^l: out × in, row-major (W[j·in + k] = w_jk)
+    std::size_t b_offset = 0;          ///< b^l: out
+    Activation activation = Activation::identity;  ///< σ of the layer
 };
 
+/// A fully-connected network: its spec, layer shapes and parameters θ (T: float or double).
 template <class T>
 class Network {
 public:
-    // Validates the spec and initialises W from Rng(seed); biases start at 0.
+    /// Validates the spec and initialises W from Rng(seed); biases start at 0.
     Network(NetworkSpec spec, std::uint64_t seed);
-    // A network with given parameters (loading a model): params.size() must match the spec.
+    /// A network with given parameters (loading a model): params.size() must match the spec.
     Network(NetworkSpec spec, std::vector<T> params);
 
-    const NetworkSpec& spec() const { return spec_; }
-    std::size_t depth() const { return shapes_.size(); }  // F, the number of weight layers
-    std::size_t input_size() const { return spec_.layers.front(); }
-    std::size_t output_size() const { return spec_.layers.back(); }
-    std::size_t max_width() const;
-    const LayerShape& layer(std::size_t l) const { return shapes_[l]; }  // l = 0 … F−1
-    const std::vector<LayerShape>& layers() const { return shapes_; }
+    const NetworkSpec& spec() const { return spec_; }  ///< what the network is
+    std::size_t depth() const { return shapes_.size(); }  ///< F, the number of weight layers
+    std::size_t input_size() const { return spec_.layers.front(); }  ///< width of the input a^0
+    std::size_t output_size() const { return spec_.layers.back(); }  ///< width of the output a^F
+    std::size_t max_width() const;  ///< the widest layer, input included
+    const LayerShape& layer(std::size_t l) const { return shapes_[l]; }  ///< l = 0 … F−1
+    const std::vector<LayerShape>& layers() const { return shapes_; }  ///< the shapes of layers 0 … F−1
 
-    // All parameters in one contiguous vector W^1, b^1, W^2, b^2, …; gradients share its layout.
+    /// All parameters in one contiguous vector W^1, b^1, W^2, b^2, …; gradients share its layout.
     std::span<T> parameters() { return params_; }
-    std::span<const T> parameters() const { return params_; }
-    T* W(std::size_t l) { return params_.data() + shapes_[l].w_offset; }
-    const T* W(std::size_t l) const { return params_.data() + shapes_[l].w_offset; }
-    T* b(std::size_t l) { return params_.data() + shapes_[l].b_offset; }
-    const T* b(std::size_t l) const { return params_.data() + shapes_[l].b_offset; }
+    std::span<const T> parameters() const { return params_; }  ///< θ, read-only
+    T* W(std::size_t l) { return params_.data() + shapes_[l].w_offset; }  ///< W^(l+1) of layer l (out × in, row-major)
+    const T* W(std::size_t l) const { return params_.data() + shapes_[l].w_offset; }  ///< W^(l+1) of layer l, read-only
+    T* b(std::size_t l) { return params_.data() + shapes_[l].b_offset; }  ///< b^(l+1) of layer l
+    const T* b(std::size_t l) const { return params_.data() + shapes_[l].b_offset; }  ///< b^(l+1) of layer l, read-only
 
-    // The same network in another scalar type (e.g. a trained float model checked in double).
+    /// The same network in another scalar type (e.g. a trained float model checked in double).
     template <class U>
     Network<U> cast() const {
         return Network<U>(spec_, std::vector<U>(params_.begin(), params_.end()));
@@ -86,49 +92,50 @@ private:
     std::vector<T> params_;
 };
 
-// Inverted dropout on hidden layers during training: each hidden unit is kept with probability
-// 1 − rate and scaled by 1 / (1 − rate), so inference needs no change.
+/// Inverted dropout on hidden layers during training: each hidden unit is kept with probability
+/// 1 − rate and scaled by 1 / (1 − rate), so inference needs no change.
 struct Dropout {
-    double rate = 0.0;
-    Rng* rng = nullptr;
+    double rate = 0.0;  ///< the probability of dropping a unit, in [0, 1); 0: no dropout
+    Rng* rng = nullptr;  ///< the random source of the masks (no dropout without one)
 };
 
-// Buffers of one pass, sized for up to `capacity` samples; growing is the only allocation, so a
-// training loop with a fixed batch size allocates nothing after its first step.
+/// Buffers of one pass, sized for up to `capacity` samples; growing is the only allocation, so a
+/// training loop with a fixed batch size allocates nothing after its first step.
 template <class T>
 struct Workspace {
-    std::size_t capacity = 0;
-    std::size_t n = 0;                  // samples in the current batch
-    const T* input = nullptr;           // a^0 of the current batch (not owned)
-    std::vector<std::vector<T>> a;      // a[l]: σ(z^(l+1)) for layer l, n × out
-    std::vector<std::vector<T>> d;      // d[l]: the error d of layer l, n × out
-    std::vector<std::vector<T>> keep;   // dropout: 0 or 1/(1−rate) per hidden unit (empty if off)
-    std::vector<std::vector<T>> kept;   // dropout: a ⊙ keep, the input of the next layer
+    std::size_t capacity = 0;  ///< samples the buffers have room for
+    std::size_t n = 0;                  ///< samples in the current batch
+    const T* input = nullptr;           ///< a^0 of the current batch (not owned)
+    std::vector<std::vector<T>> a;      ///< a[l]: σ(z^(l+1)) for layer l, n × out
+    std::vector<std::vector<T>> d;      ///< d[l]: the error d of layer l, n × out
+    std::vector<std::vector<T>> keep;   ///< dropout: 0 or 1/(1−rate) per hidden unit (empty if off)
+    std::vector<std::vector<T>> kept;   ///< dropout: a ⊙ keep, the input of the next layer
 
+    /// Grows the buffers to hold `samples` samples of net (and dropout masks when asked).
     void reserve(const Network<T>& net, std::size_t samples, bool dropout);
-    // The input of layer l (a^(l−1)): the batch input, or the previous layer's (dropped) output.
+    /// The input of layer l (a^(l−1)): the batch input, or the previous layer's (dropped) output.
     const T* layer_input(std::size_t l) const;
 };
 
-// Forward pass over n samples (rows of x, n × inputs). Returns a^F (n × outputs), valid until the
-// workspace is used again.
+/// Forward pass over n samples (rows of x, n × inputs). Returns a^F (n × outputs), valid until the
+/// workspace is used again.
 template <class T>
 const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>& ws,
                  const Dropout& dropout = {});
 
-// Backward pass after forward(): fills grads (the parameters' layout) with ∇L_T, the mean of the
-// per-sample gradients over the batch, and returns L_T, the mean loss. y is n × outputs. When L_T
-// is not finite (divergence) it returns at once and writes nothing.
+/// Backward pass after forward(): fills grads (the parameters' layout) with ∇L_T, the mean of the
+/// per-sample gradients over the batch, and returns L_T, the mean loss. y is n × outputs. When L_T
+/// is not finite (divergence) it returns at once and writes nothing.
 template <class T>
 T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<T> grads);
 
-// The same backward pass, applying the seed's gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
-// (λ on weights only) to each layer as soon as its error is known, so the gradient is never stored:
-// half the memory traffic of backward() + an SGD step, which is what bounds small batches.
+/// The same backward pass, applying the seed's gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
+/// (λ on weights only) to each layer as soon as its error is known, so the gradient is never stored:
+/// half the memory traffic of backward() + an SGD step, which is what bounds small batches.
 template <class T>
 T backward_descend(Network<T>& net, const T* y, Workspace<T>& ws, double lr, double weight_decay = 0.0);
 
-// Sum over the batch of the per-sample losses L_i, given a^F (for evaluation without gradients).
+/// Sum over the batch of the per-sample losses L_i, given a^F (for evaluation without gradients).
 template <class T>
 T loss_sum(Loss loss, const T* a, const T* y, std::size_t n, std::size_t k);
 

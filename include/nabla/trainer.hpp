@@ -1,11 +1,14 @@
-// Training and evaluation on a Dataset: mini-batches of shuffled samples, one backward pass and one
-// optimizer step each, metrics per epoch.
+/// @file
+/// Training and evaluation on a Dataset: mini-batches of shuffled samples, one backward pass and one
+/// optimizer step each, metrics per epoch.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
+#include <array>
 #include <vector>
 
 #include "nabla/dataset.hpp"
@@ -15,62 +18,112 @@
 
 namespace nabla {
 
+/// How well a network does on a data set.
 struct Metrics {
-    std::size_t samples = 0;
-    double loss = 0;      // L_T, the mean loss
-    double accuracy = 0;  // classification: fraction of argmax predictions equal to the label
-    double rmse = 0;      // regression: root mean squared error over all outputs
+    std::size_t samples = 0;  ///< the number of samples measured
+    double loss = 0;      ///< L_T, the mean loss
+    double accuracy = 0;  ///< classification: fraction of argmax predictions equal to the label
+    double rmse = 0;      ///< regression: root mean squared error over all outputs
 };
 
+/// What one epoch of training did.
 struct EpochMetrics {
-    std::size_t epoch = 0;          // 1-based
-    double train_loss = 0;          // mean of the epoch's mini-batch losses
-    double train_accuracy = 0;      // classification, as measured on the training batches
-    std::optional<Metrics> validation;
-    double learning_rate = 0;       // η at the epoch's last step
-    double seconds = 0;
-    double samples_per_second = 0;
+    std::size_t epoch = 0;          ///< 1-based
+    double train_loss = 0;          ///< mean of the epoch's mini-batch losses
+    double train_accuracy = 0;      ///< classification, as measured on the training batches
+    std::optional<Metrics> validation;  ///< on the validation data, when given
+    double learning_rate = 0;       ///< η at the epoch's last step
+    double seconds = 0;  ///< wall-clock time of the epoch
+    double samples_per_second = 0;  ///< training throughput
 };
 
+/// Everything a training run needs to continue exactly where it was, besides the network's
+/// parameters: what a checkpoint stores (checkpoint.hpp).
+struct TrainingState {
+    std::size_t epoch = 1;               ///< the epoch in progress, 1-based
+    std::size_t position = 0;            ///< samples of this epoch already trained on
+    std::size_t step = 0;                ///< optimizer steps taken in the whole run
+    std::array<std::uint64_t, 4> rng{};  ///< the run's random source (shuffling, dropout)
+    std::vector<std::size_t> order;      ///< this epoch's order of the training samples
+    double loss_sum = 0;                 ///< this epoch so far: Σ batch loss × batch size
+    std::size_t correct = 0;             ///< this epoch so far: correctly classified samples
+    std::uint64_t optimizer_steps = 0;  ///< the optimizer's step count (Adam's bias correction)
+    /// @{ the optimizer's moments (empty where it has none)
+    std::vector<float> moment1, moment2;
+    /// @}
+    std::vector<EpochMetrics> history;   ///< the finished epochs
+    std::vector<std::string> arguments;  ///< how the run was started (the CLI's flags), to resume it
+};
+
+/// How to train: epochs, batches, optimizer, schedule, regularisation and callbacks.
 struct TrainOptions {
-    std::size_t epochs = 10;
-    std::size_t batch = 128;        // 0: the whole training set (gradient descent on the seed's L_T)
-    OptimizerSpec optimizer;
-    Schedule schedule;
-    double dropout = 0.0;           // on hidden layers, training only
-    std::uint64_t seed = 1;         // shuffling and dropout; initialisation uses the network's seed
-    bool shuffle = true;
-    std::function<void(const EpochMetrics&)> on_epoch;
-    // Progress within an epoch: samples done, samples in the epoch, running mean loss.
+    std::size_t epochs = 10;  ///< passes over the training data
+    std::size_t batch = 128;        ///< 0: the whole training set (gradient descent on the seed's L_T)
+    OptimizerSpec optimizer;  ///< the update rule and its hyperparameters
+    Schedule schedule;  ///< how the learning rate changes over the run
+    double dropout = 0.0;           ///< on hidden layers, training only
+    std::uint64_t seed = 1;         ///< shuffling and dropout; initialisation uses the network's seed
+    bool shuffle = true;  ///< a new sample order every epoch
+    std::function<void(const EpochMetrics&)> on_epoch;  ///< called after every epoch
+    /// Progress within an epoch: samples done, samples in the epoch, running mean loss.
     std::function<void(std::size_t, std::size_t, double)> on_batch;
 
-    void validate() const;
+    /// Checkpoints: on_checkpoint receives the complete state every checkpoint_every steps (0: only)
+    /// and after every epoch. A run given `resume` (and the network as it was then) continues it.
+    std::size_t checkpoint_every = 0;
+    std::function<void(const TrainingState&)> on_checkpoint;  ///< receives the state at each checkpoint
+    const TrainingState* resume = nullptr;  ///< a checkpoint's state to continue from (null: a new run)
+
+    /// Gradient clipping: the gradient is scaled down to this global L2 norm when longer (0: off).
+    double clip_norm = 0.0;
+    /// What a non-finite loss does: stop with an Error naming the epoch, step and layer, or skip the
+    /// batch (stopping still if it keeps happening, or once the weights themselves are not finite).
+    enum class OnDivergence : std::uint8_t { stop, skip_batch };
+    OnDivergence on_divergence = OnDivergence::stop;  ///< stop or skip the batch
+
+    void validate() const;  ///< Error on an out-of-range value
 };
 
-// One training step on a batch of n samples (rows of x and y): forward pass, backward pass into
-// grads, optimizer update with learning rate lr. Returns the batch's L_T. Afterwards ws.a.back()
-// still holds the batch's outputs a^F. Allocates nothing once ws has seen a batch this large.
+/// One training step on a batch of n samples (rows of x and y): forward pass, backward pass into
+/// grads, clipping to clip_norm (if > 0), optimizer update with learning rate lr. Returns the batch's L_T. Afterwards ws.a.back()
+/// still holds the batch's outputs a^F. Allocates nothing once ws has seen a batch this large.
 float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
-                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout = {});
+                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout = {},
+                 double clip_norm = 0.0);
 
-// Trains net on data; after each epoch evaluates `validation` if given. Throws Error if the data do
-// not fit the network or contain non-finite values, or if the loss becomes NaN/Inf (naming the
-// epoch and step).
+/// Scales grads down to the global L2 norm max_norm if it is longer.
+void clip_to_norm(std::span<float> grads, double max_norm);
+
+/// The divergence policy named "stop" or "skip-batch".
+TrainOptions::OnDivergence parse_on_divergence(const std::string& name);
+
+/// Bytes a training run of spec at this batch size holds besides its data: parameters, gradients,
+/// optimizer moments, and the per-layer activations and errors of a batch (with dropout masks).
+std::uint64_t training_memory_bytes(const NetworkSpec& spec, std::size_t batch, OptimizerKind optimizer, bool dropout);
+
+/// Memory the system can give this process now (MemAvailable), or 0 where it cannot tell.
+std::uint64_t available_memory_bytes();
+
+/// Trains net on data; after each epoch evaluates `validation` if given. Throws Error if the data do
+/// not fit the network or contain non-finite values, or if the loss becomes NaN/Inf (naming the
+/// epoch and step).
 std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
                                 const TrainOptions& options);
 
+/// Metrics of a network on a data set, with the confusion matrix for classification.
 struct Evaluation : Metrics {
-    std::size_t classes = 0;
-    std::vector<std::size_t> confusion;  // classes × classes, row = true class, column = predicted
+    std::size_t classes = 0;  ///< classification: the number of classes (at least 2)
+    std::vector<std::size_t> confusion;  ///< classes × classes, row = true class, column = predicted
 };
 
+/// Loss and accuracy (classification) or RMSE (regression) of net on data, in batches of `batch`.
 Evaluation evaluate(const Network<float>& net, const Dataset& data, std::size_t batch = 1024);
 
-// a^F for every row of x (n × outputs).
+/// a^F for every row of x (n × outputs).
 Matrix<float> predict(const Network<float>& net, const Matrix<float>& x, std::size_t batch = 1024);
 
-// The class a row of k outputs (or one-hot targets) stands for: the index of the largest value, or
-// for a single sigmoid output, 1 when it is at least 0.5.
+/// The class a row of k outputs (or one-hot targets) stands for: the index of the largest value, or
+/// for a single sigmoid output, 1 when it is at least 0.5.
 std::size_t predicted_class(const float* values, std::size_t k);
 
 }  // namespace nabla

@@ -14,12 +14,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "io/atomic_file.hpp"
+#include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -63,6 +65,8 @@ constexpr Section feature_names_section{"FEAT", "feature names"};
 constexpr Section target_names_section{"TNAM", "target names"};
 constexpr Section target_section{"TCOL", "target column"};
 constexpr Section metadata_section{"META", "metadata"};
+// Only in checkpoints: after the metadata, the state of the training run.
+constexpr Section training_section{"TRST", "training state"};
 // The order of the sections in the file.
 constexpr std::array sections{architecture_section,  weights_section,      task_section,
                               preprocessing_section, class_names_section,  feature_names_section,
@@ -110,6 +114,11 @@ public:
     void strings(const std::vector<std::string>& list) {
         u64(list.size());
         for (const std::string& text : list) string(text);
+    }
+    void f64(double value) { u64(std::bit_cast<std::uint64_t>(value)); }
+    void u64s(std::span<const std::size_t> values) {
+        u64(values.size());
+        for (const std::size_t value : values) u64(value);
     }
     void floats(std::span<const float> values) {
         u64(values.size());
@@ -171,6 +180,13 @@ public:
     }
     template <class Enum>
     Enum enumeration(Enum last, const char* what) { return enumeration(u8(), last, what); }
+
+    double f64() { return std::bit_cast<double>(u64()); }
+    std::vector<std::size_t> u64s(const char* what) {
+        std::vector<std::size_t> values(count(8, what));
+        for (std::size_t& value : values) value = u64();
+        return values;
+    }
 
     std::string string() {
         const auto text = take(count(1, "bytes of text"));
@@ -280,6 +296,57 @@ std::vector<std::pair<std::string, std::string>> read_metadata(Reader& in) {
     return metadata;
 }
 
+void write_training_state(Writer& out, const TrainingState& state) {
+    out.u64(state.epoch);
+    out.u64(state.position);
+    out.u64(state.step);
+    for (const std::uint64_t word : state.rng) out.u64(word);
+    out.u64s(state.order);
+    out.f64(state.loss_sum);
+    out.u64(state.correct);
+    out.u64(state.optimizer_steps);
+    out.floats(state.moment1);
+    out.floats(state.moment2);
+    out.u64(state.history.size());
+    for (const EpochMetrics& m : state.history) {
+        out.u64(m.epoch);
+        for (const double value : {m.train_loss, m.train_accuracy, m.learning_rate, m.seconds, m.samples_per_second})
+            out.f64(value);
+        out.u8(m.validation.has_value());
+        const Metrics v = m.validation.value_or(Metrics{});
+        out.u64(v.samples);
+        for (const double value : {v.loss, v.accuracy, v.rmse}) out.f64(value);
+    }
+    out.strings(state.arguments);
+}
+
+TrainingState read_training_state(Reader& in) {
+    TrainingState state;
+    state.epoch = in.u64();
+    state.position = in.u64();
+    state.step = in.u64();
+    for (std::uint64_t& word : state.rng) word = in.u64();
+    state.order = in.u64s("sample indices");
+    state.loss_sum = in.f64();
+    state.correct = in.u64();
+    state.optimizer_steps = in.u64();
+    state.moment1 = in.floats("first moments");
+    state.moment2 = in.floats("second moments");
+    state.history.resize(in.count(8 + 5 * 8 + 1 + 8 + 3 * 8, "epochs"));
+    for (EpochMetrics& m : state.history) {
+        m.epoch = in.u64();
+        for (double* value : {&m.train_loss, &m.train_accuracy, &m.learning_rate, &m.seconds, &m.samples_per_second})
+            *value = in.f64();
+        const bool validated = in.u8() != 0;
+        Metrics v;
+        v.samples = in.u64();
+        for (double* value : {&v.loss, &v.accuracy, &v.rmse}) *value = in.f64();
+        if (validated) m.validation = v;
+    }
+    state.arguments = in.strings();
+    return state;
+}
+
 Network<float> read_network(Reader& in, const NetworkSpec& spec) {
     try {
         return Network<float>(spec, in.floats("weights"));
@@ -288,7 +355,7 @@ Network<float> read_network(Reader& in, const NetworkSpec& spec) {
     }
 }
 
-std::vector<std::uint8_t> encode(const Model& model) {
+std::vector<std::uint8_t> encode(const Model& model, const TrainingState* state) {
     Writer out;
     out.raw(magic);
     out.u32(format_version);
@@ -303,6 +370,7 @@ std::vector<std::uint8_t> encode(const Model& model) {
     out.section(target_names_section, [&](Writer& w) { w.strings(model.target_names); });
     out.section(target_section, [&](Writer& w) { w.string(model.target); });
     out.section(metadata_section, [&](Writer& w) { write_metadata(w, model.metadata); });
+    if (state) out.section(training_section, [&](Writer& w) { write_training_state(w, *state); });
     out.unsigned_at(file_size_offset, out.size() + checksum_size, 8);
     out.unsigned_at(header_checksum_offset, crc32_of(std::span(out.bytes()).first(header_checksum_offset)), 4);
     out.u32(crc32_of(out.bytes()));
@@ -326,6 +394,7 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path) {
 [[noreturn]] void throw_truncated(std::span<const std::uint8_t> bytes, const std::string& path) {
     Reader file(bytes.subspan(header_size), path, "header");
     for (const Section& section : sections) file.next_section(section);
+    if (file.remaining() > checksum_size) file.next_section(training_section);
     throw file_error(path, "truncated in section 'checksum'");
 }
 
@@ -395,7 +464,8 @@ void check_consistency(const Model& model, const std::string& path) {
     }
 }
 
-Model decode(std::span<const std::uint8_t> body, const std::string& path) {
+// The model, and into *state the training state if the file is a checkpoint (state may be null).
+Model decode(std::span<const std::uint8_t> body, const std::string& path, std::optional<TrainingState>* state) {
     Reader file(body, path, "header");
     const NetworkSpec spec = read_section(file, architecture_section, read_architecture);
     Model model(read_section(file, weights_section, [&](Reader& in) { return read_network(in, spec); }));
@@ -407,25 +477,43 @@ Model decode(std::span<const std::uint8_t> body, const std::string& path) {
     model.target_names = read_section(file, target_names_section, &Reader::strings);
     model.target = read_section(file, target_section, &Reader::string);
     model.metadata = read_section(file, metadata_section, read_metadata);
+    if (file.remaining() != 0) {
+        TrainingState training = read_section(file, training_section, read_training_state);
+        if (state) *state = std::move(training);
+    }
     if (file.remaining() != 0)
         throw file_error(path, std::to_string(file.remaining()) + " unexpected bytes after the last section");
     check_consistency(model, path);
     return model;
 }
 
-}  // namespace
-
-void save_model(const Model& model, const std::string& path) {
-    const std::vector<std::uint8_t> bytes = encode(model);
+void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes) {
     AtomicFile file(path);
     file.write(bytes.data(), bytes.size());
     file.commit();
 }
 
-Model load_model(const std::string& path) {
+Model read_file(const std::string& path, std::optional<TrainingState>* state) {
     const std::vector<std::uint8_t> bytes = read_whole_file(path);
     verify_integrity(bytes, path);
-    return decode(std::span(bytes).subspan(header_size, bytes.size() - header_size - checksum_size), path);
+    return decode(std::span(bytes).subspan(header_size, bytes.size() - header_size - checksum_size), path, state);
+}
+
+}  // namespace
+
+void save_model(const Model& model, const std::string& path) { write_file(path, encode(model, nullptr)); }
+
+Model load_model(const std::string& path) { return read_file(path, nullptr); }
+
+void save_checkpoint(const Model& model, const TrainingState& state, const std::string& path) {
+    write_file(path, encode(model, &state));
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+    std::optional<TrainingState> state;
+    Model model = read_file(path, &state);
+    if (!state) throw Error(path + ": a model file without training state, not a checkpoint");
+    return Checkpoint{std::move(model), std::move(*state)};
 }
 
 }  // namespace nabla

@@ -19,6 +19,12 @@ void TrainOptions::validate() const {
     schedule.validate();
 }
 
+TrainOptions::OnDivergence parse_on_divergence(const std::string& name) {
+    if (name == "stop") return TrainOptions::OnDivergence::stop;
+    if (name == "skip-batch") return TrainOptions::OnDivergence::skip_batch;
+    throw Error("unknown divergence policy '" + name + "' (expected stop or skip-batch)");
+}
+
 std::size_t predicted_class(const float* values, std::size_t k) {
     if (k == 1) return values[0] >= 0.5f ? 1 : 0;  // one sigmoid output: P(class 1)
     return std::size_t(std::max_element(values, values + k) - values);
@@ -57,18 +63,84 @@ std::size_t count_correct(const float* a, const float* y, std::size_t n, std::si
 }  // namespace
 
 float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
-                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout) {
+                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout, double clip_norm) {
     const cpu::FlushDenormals no_subnormals;
     forward(net, x, n, ws, dropout);
     const OptimizerSpec& spec = optimizer.spec();
-    if (spec.kind == OptimizerKind::sgd) {  // plain gradient descent: applied inside the backward pass
+    if (spec.kind == OptimizerKind::sgd && clip_norm == 0.0) {  // plain descent: applied inside backward
         optimizer.set_steps(optimizer.steps() + 1);
         return backward_descend(net, y, ws, lr, spec.weight_decay);
     }
     const float loss = backward(net, y, ws, grads);
-    if (std::isfinite(loss)) optimizer.step(net, grads, lr);  // never step on a diverged gradient
+    if (!std::isfinite(loss)) return loss;  // never step on a diverged gradient
+    if (clip_norm > 0.0) clip_to_norm(grads, clip_norm);
+    optimizer.step(net, grads, lr);
     return loss;
 }
+
+void clip_to_norm(std::span<float> grads, double max_norm) {
+    double squares = 0;
+    for (const float g : grads) squares += double(g) * double(g);
+    const double norm = std::sqrt(squares);
+    if (!(norm > max_norm)) return;
+    const float scale = float(max_norm / norm);
+    for (float& g : grads) g *= scale;
+}
+
+namespace {
+
+// "layer 2 weights" for the first layer whose parameters or outputs are not finite: where a
+// divergence shows first, for the message that stops training.
+std::string first_non_finite(const Network<float>& net, const Workspace<float>& ws) {
+    auto finite = [](const float* p, std::size_t count) {
+        return std::all_of(p, p + count, [](float v) { return std::isfinite(v); });
+    };
+    for (std::size_t l = 0; l < net.depth(); ++l) {
+        const LayerShape& s = net.layer(l);
+        const std::string layer = "layer " + std::to_string(l + 1);
+        if (!finite(net.W(l), s.in * s.out)) return layer + " weights";
+        if (!finite(net.b(l), s.out)) return layer + " biases";
+        if (!finite(ws.a[l].data(), ws.n * s.out)) return layer + " outputs";
+    }
+    return "the loss of the outputs";
+}
+
+bool parameters_finite(const Network<float>& net) {
+    return std::all_of(net.parameters().begin(), net.parameters().end(), [](float v) { return std::isfinite(v); });
+}
+
+TrainingState fresh_state(std::size_t n, std::uint64_t seed) {
+    TrainingState state;
+    state.order.resize(n);
+    std::iota(state.order.begin(), state.order.end(), std::size_t(0));
+    state.rng = Rng(seed).state();
+    return state;
+}
+
+// A checkpoint must belong to this run: same samples, same optimizer, within the epochs asked for.
+void check_resumable(const TrainingState& state, std::size_t n, const Network<float>& net,
+                     const Optimizer<float>& optimizer, std::size_t epochs) {
+    std::vector<bool> seen(n, false);
+    bool permutation = state.order.size() == n;
+    for (std::size_t i = 0; permutation && i < n; ++i) {
+        permutation = state.order[i] < n && !seen[state.order[i]];
+        if (permutation) seen[state.order[i]] = true;
+    }
+    if (!permutation)
+        throw Error("checkpoint does not match the training data: it was taken on " + std::to_string(state.order.size()) +
+                    " samples, the data has " + std::to_string(n));
+    const auto& m = optimizer.first_moment();
+    const auto& v = optimizer.second_moment();
+    if (state.moment1.size() != m.size() || state.moment2.size() != v.size())
+        throw Error("checkpoint's optimizer state does not match the optimizer (" +
+                    std::string(optimizer_name(optimizer.spec().kind)) + ", " + std::to_string(net.parameters().size()) +
+                    " parameters)");
+    if (state.position > n || state.epoch == 0 || state.epoch > epochs + 1 || state.history.size() + 1 != state.epoch)
+        throw Error("checkpoint's position (epoch " + std::to_string(state.epoch) + ") is not within this run of " +
+                    std::to_string(epochs) + " epochs");
+}
+
+}  // namespace
 
 std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
                                 const TrainOptions& options) {
@@ -83,49 +155,79 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     const bool classification = data.task == Task::classification;
 
     Optimizer<float> optimizer(options.optimizer, net);
+    TrainingState state = options.resume ? *options.resume : fresh_state(n, options.seed);
+    if (options.resume) {
+        check_resumable(state, n, net, optimizer, options.epochs);
+        optimizer.first_moment() = state.moment1;
+        optimizer.second_moment() = state.moment2;
+        optimizer.set_steps(state.optimizer_steps);
+    }
+    Rng rng;
+    rng.set_state(state.rng);
+    const Dropout dropout{options.dropout, &rng};
     Workspace<float> ws;
-    Rng rng(options.seed);
-    Dropout dropout{options.dropout, &rng};
     std::vector<float> grads(net.parameters().size());
     Matrix<float> x(batch, data.features()), y(batch, net.output_size());
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t(0));
 
-    std::vector<EpochMetrics> history;
-    std::size_t step = 0;
-    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    // The state as it stands now, for a checkpoint.
+    auto checkpoint = [&] {
+        if (!options.on_checkpoint) return;
+        if (!parameters_finite(net)) return;  // never save a diverged network over a good checkpoint
+        state.rng = rng.state();
+        state.optimizer_steps = optimizer.steps();
+        state.moment1 = optimizer.first_moment();
+        state.moment2 = optimizer.second_moment();
+        options.on_checkpoint(state);
+    };
+
+    std::size_t skipped_in_a_row = 0;
+    while (state.epoch <= options.epochs) {
         const auto start = std::chrono::steady_clock::now();
-        if (options.shuffle) shuffle(order, rng);
-        double loss_sum = 0;
-        std::size_t correct = 0;
+        if (state.position == 0) {
+            if (options.shuffle) shuffle(state.order, rng);
+            state.loss_sum = 0;
+            state.correct = 0;
+        }
         double lr = options.optimizer.learning_rate;
-        for (std::size_t begin = 0; begin < n; begin += batch, ++step) {
-            const std::size_t end = std::min(begin + batch, n);
-            const std::size_t m = end - begin;
-            gather_rows(data.x, order, begin, end, x.data.data());
-            gather_rows(data.y, order, begin, end, y.data.data());
-            lr = options.schedule.rate(options.optimizer.learning_rate, step, steps_per_epoch, total_steps);
-            const float loss = train_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, lr, dropout);
-            if (!std::isfinite(loss))
+        while (state.position < n) {
+            const std::size_t begin = state.position, end = std::min(begin + batch, n), m = end - begin;
+            gather_rows(data.x, state.order, begin, end, x.data.data());
+            gather_rows(data.y, state.order, begin, end, y.data.data());
+            lr = options.schedule.rate(options.optimizer.learning_rate, state.step, steps_per_epoch, total_steps);
+            const float loss = train_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, lr, dropout,
+                                          options.clip_norm);
+            state.position = end;
+            ++state.step;
+            if (!std::isfinite(loss)) {
+                const bool weights_intact = parameters_finite(net);
+                if (options.on_divergence == TrainOptions::OnDivergence::skip_batch && weights_intact &&
+                    ++skipped_in_a_row < 10)
+                    continue;
                 throw Error("training diverged: the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
-                            " at epoch " + std::to_string(epoch) + ", step " + std::to_string(step + 1) +
-                            " (try a lower learning rate)");
-            if (classification) correct += count_correct(ws.a.back().data(), y.data.data(), m, y.cols);
-            loss_sum += double(loss) * double(m);
-            if (options.on_batch) options.on_batch(end, n, loss_sum / double(end));
+                            " at epoch " + std::to_string(state.epoch) + ", step " + std::to_string(state.step) +
+                            ", first in " + first_non_finite(net, ws) + " (try a lower learning rate or --clip-norm)");
+            }
+            skipped_in_a_row = 0;
+            if (classification) state.correct += count_correct(ws.a.back().data(), y.data.data(), m, y.cols);
+            state.loss_sum += double(loss) * double(m);
+            if (options.on_batch) options.on_batch(end, n, state.loss_sum / double(end));
+            if (options.checkpoint_every && state.step % options.checkpoint_every == 0 && state.position < n) checkpoint();
         }
         EpochMetrics metrics;
-        metrics.epoch = epoch;
-        metrics.train_loss = loss_sum / double(n);
-        metrics.train_accuracy = classification ? double(correct) / double(n) : 0.0;
+        metrics.epoch = state.epoch;
+        metrics.train_loss = state.loss_sum / double(n);
+        metrics.train_accuracy = classification ? double(state.correct) / double(n) : 0.0;
         metrics.learning_rate = lr;
         metrics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         metrics.samples_per_second = double(n) / std::max(metrics.seconds, 1e-9);
         if (validation) metrics.validation = evaluate(net, *validation);
-        history.push_back(metrics);
+        state.history.push_back(metrics);
+        state.position = 0;
         if (options.on_epoch) options.on_epoch(metrics);
+        ++state.epoch;
+        checkpoint();  // resumes at the start of the next epoch
     }
-    return history;
+    return state.history;
 }
 
 Matrix<float> predict(const Network<float>& net, const Matrix<float>& x, std::size_t batch) {
