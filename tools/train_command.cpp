@@ -25,7 +25,7 @@ struct TrainFlags {
     std::string init = "auto", schedule = "cosine";
     double lr = 1e-3, weight_decay = 0, momentum = 0.9, dropout = 0, val_split = 0, clip_norm = 0;
     bool nesterov = false, no_standardize = false, quiet = false;
-    std::size_t batch = 128, epochs = 10, checkpoint_every = 0;
+    std::size_t batch = 128, epochs = 0, checkpoint_every = 0;  // epochs 0: default_epochs()
     std::uint64_t seed = 1;
     int threads = 0;
 };
@@ -48,6 +48,26 @@ void print_epoch(const EpochMetrics& m, std::size_t epochs, Task task, const cha
     }
     std::printf("  |  %.1fs, %.0f samples/s, lr %.2e\n", m.seconds, m.samples_per_second, m.learning_rate);
     std::fflush(stdout);
+}
+
+// A regression network starts out predicting the training targets' mean (its output bias), so the
+// weights learn only the variation around it: targets far from 0 (prices, counts) would otherwise
+// spend most of a run walking the output there.
+void start_at_the_mean(Network<float>& net, const Matrix<float>& y) {
+    float* b = net.b(net.depth() - 1);
+    for (std::size_t j = 0; j < y.cols; ++j) {
+        double sum = 0;
+        for (std::size_t i = 0; i < y.rows; ++i) sum += y(i, j);
+        b[j] = float(sum / double(y.rows));
+    }
+}
+
+// The default length of a run: 10 epochs, or as many as make 1000 optimizer steps when the data
+// set is small (150 samples at batch 128 make one step an epoch, and 10 steps learn nothing).
+std::size_t default_epochs(std::size_t samples, std::size_t batch) {
+    constexpr std::size_t min_epochs = 10, min_steps = 1000;
+    const std::size_t steps_per_epoch = batch == 0 ? 1 : (samples + batch - 1) / batch;
+    return std::max(min_epochs, (min_steps + steps_per_epoch - 1) / steps_per_epoch);
 }
 
 // Where a run keeps its checkpoint inside --checkpoint DIR.
@@ -96,6 +116,8 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     model.feature_names = train.feature_names;
     model.target_names = train.target_names;
     model.target = f.target;
+    if (!checkpoint && model.task == Task::regression && spec.output_activation() == Activation::identity)
+        start_at_the_mean(model.network, train.y);
 
     // The held-out and test sets are read the way the model will read data later.
     std::optional<Dataset> test;
@@ -104,8 +126,9 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     if (f.val_split > 0) prep.apply(validation.x);
     const Dataset* watched = f.val_split > 0 ? &validation : test ? &*test : nullptr;
 
+    const std::size_t epochs = f.epochs ? f.epochs : default_epochs(train.samples(), f.batch);
     TrainOptions options;
-    options.epochs = f.epochs;
+    options.epochs = epochs;
     options.batch = f.batch;
     options.optimizer.kind = parse_optimizer(f.optimizer);
     options.optimizer.learning_rate = f.lr;
@@ -135,12 +158,12 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
 
     ProgressBar progress(!f.quiet && stderr_is_terminal());
     auto start_epoch = [&](std::size_t epoch) {
-        progress.start("epoch " + std::to_string(epoch) + "/" + std::to_string(f.epochs));
+        progress.start("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs));
     };
     options.on_batch = [&](std::size_t done, std::size_t total, double loss) { progress.update(done, total, loss); };
     options.on_epoch = [&](const EpochMetrics& m) {
         progress.finish();
-        if (!f.quiet) print_epoch(m, f.epochs, train.task, f.val_split > 0 ? "val" : "test");
+        if (!f.quiet) print_epoch(m, epochs, train.task, f.val_split > 0 ? "val" : "test");
         start_epoch(m.epoch + 1);
     };
     start_epoch(checkpoint ? checkpoint->state.epoch : 1);
@@ -157,7 +180,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                       {"nabla_version", "0.1.0"},
                       {"data", f.data},
                       {"train_samples", std::to_string(train.samples())},
-                      {"epochs", std::to_string(f.epochs)},
+                      {"epochs", std::to_string(epochs)},
                       {"batch", std::to_string(f.batch)},
                       {"optimizer", optimizer_name(options.optimizer.kind)},
                       {"learning_rate", std::to_string(f.lr)},
@@ -208,7 +231,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--dropout", f.dropout, "dropout rate on hidden layers")->capture_default_str()->check(CLI::Range(0.0, 0.95));
     app.add_option("--batch", f.batch, "mini-batch size (0: the whole training set)")->capture_default_str()
         ->check(CLI::Range(std::size_t(0), std::size_t(1) << 24));
-    app.add_option("--epochs", f.epochs, "passes over the training data")->capture_default_str()
+    app.add_option("--epochs", f.epochs, "passes over the training data (default: 10, or enough for 1000 steps)")
         ->check(CLI::Range(std::size_t(1), std::size_t(1000000)));
     app.add_option("--seed", f.seed, "seed of initialisation, shuffling and dropout")->capture_default_str();
     app.add_option("--threads", f.threads, "CPU threads (0: all cores)")->capture_default_str()->check(CLI::Range(0, 4096));
