@@ -6,6 +6,7 @@ packages=(
   libopenblas-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist
+  python3-onnx python3-numpy doxygen
 )
 missing=()
 for p in "${packages[@]}"; do

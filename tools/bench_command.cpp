@@ -122,9 +122,9 @@ Command add_bench(CLI::App& app) {
     app.add_option("--output-activation", f->output_activation, "output activation (default: the loss's)");
     app.add_option("--optimizer", f->optimizer, "sgd, momentum, adam or adamw")->capture_default_str();
     app.add_option("--batch", f->batch, "samples per step")->capture_default_str()
-        ->check(CLI::Range(std::size_t(1), std::size_t(1) << 20));
-    app.add_option("--seconds", f->seconds, "how long to measure")->capture_default_str()->check(CLI::Range(0.01, 3600.0));
-    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->capture_default_str()->check(CLI::Range(0, 4096));
+        ->check(whole_number_in(1, 1048576));
+    app.add_option("--seconds", f->seconds, "how long to measure")->capture_default_str()->check(number_in(0.01, 3600.0));
+    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->capture_default_str()->check(whole_number_in(0, 4096));
     app.add_option("--seed", f->seed, "seed of the network and the synthetic data")->capture_default_str();
     app.add_option("--device", f->device, "where to run: cpu")->capture_default_str();
     app.add_flag("--inference", f->inference, "time forward passes only");

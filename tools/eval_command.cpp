@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "parse.hpp"
 #include "nabla/model.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
@@ -37,7 +38,7 @@ Command add_eval(CLI::App& app) {
     auto f = std::make_shared<Flags>();
     app.add_option("--model", f->model, "model file written by nabla train")->required();
     app.add_option("--data", f->data, "data to evaluate on (with targets)")->required();
-    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(CLI::Range(0, 4096));
+    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     app.add_flag("--json", f->json, "print one JSON object");
     return [f] {
         set_threads(f->threads);

@@ -27,10 +27,10 @@ Command add_gradcheck(CLI::App& app) {
                    "output activation (default: softmax for ce, sigmoid for bce, the hidden activation for mse, "
                    "as in the seed's notes)");
     app.add_option("--init", o->init, "auto, xavier or he")->capture_default_str();
-    app.add_option("--batch", o->batch, "samples in the checked batch")->capture_default_str()->check(CLI::Range(1, 100000));
+    app.add_option("--batch", o->batch, "samples in the checked batch")->capture_default_str()->check(whole_number_in(1, 100000));
     app.add_option("--seed", o->seed, "seed of the network and the batch")->capture_default_str();
     app.add_option("--tolerance", o->tolerance, "largest relative error accepted")->capture_default_str();
-    app.add_option("--step", o->step, "finite-difference step h")->capture_default_str()->check(CLI::Range(1e-12, 1.0));
+    app.add_option("--step", o->step, "finite-difference step h")->capture_default_str()->check(number_in(1e-12, 1.0));
     app.add_flag("--json", o->json, "print one JSON object");
     return [o] {
         NetworkSpec spec;

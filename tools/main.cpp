@@ -24,6 +24,17 @@ int main(int argc, char** argv) {
     add("bench", "measure training or inference throughput on synthetic data", nabla::cli::add_bench);
     add("export", "write a saved model as an ONNX graph", nabla::cli::add_export);
 
+    // CLI11 answers an unknown command with "A subcommand is required": name the word instead.
+    std::string known;
+    bool is_known = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+        known += (known.empty() ? "" : ", ") + sub->get_name();
+        is_known = is_known || (argc > 1 && sub->get_name() == argv[1]);
+    }
+    if (argc > 1 && argv[1][0] != '-' && !is_known) {
+        std::fprintf(stderr, "nabla: error: unknown command '%s' (expected one of: %s)\n", argv[1], known.c_str());
+        return 2;
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {

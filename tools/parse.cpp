@@ -1,6 +1,7 @@
 #include "parse.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 #include "nabla/error.hpp"
@@ -47,5 +48,35 @@ std::string format_bytes(std::uint64_t bytes) {
     std::snprintf(text, sizeof text, unit ? "%.1f %s" : "%.0f %s", value, units[unit]);
     return text;
 }
+
+namespace {
+
+std::string shortest(double v) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.15g", v);
+    return text;
+}
+
+// A validator accepting numbers in [lo, hi] (positive only: (0, hi]), whole ones if `whole`.
+CLI::Validator numeric(double lo, double hi, bool whole, bool positive) {
+    const std::string expected = std::string(whole ? "a whole number" : "a number") +
+                                 (positive ? " greater than 0" : " from " + shortest(lo) + " to " + shortest(hi));
+    return CLI::Validator(
+        [=](std::string& text) -> std::string {
+            double value = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+            const bool number = ec == std::errc() && end == text.data() + text.size() && std::isfinite(value);
+            const bool fits = number && (positive ? value > 0 : value >= lo && value <= hi) &&
+                              (!whole || value == std::floor(value));
+            return fits ? std::string() : "expected " + expected + ", got '" + text + "'";
+        },
+        expected);
+}
+
+}  // namespace
+
+CLI::Validator number_in(double lo, double hi) { return numeric(lo, hi, false, false); }
+CLI::Validator whole_number_in(double lo, double hi) { return numeric(lo, hi, true, false); }
+CLI::Validator positive_number() { return numeric(0, 0, false, true); }
 
 }  // namespace nabla::cli

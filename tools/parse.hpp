@@ -1,6 +1,8 @@
 // Flag values shared by several subcommands, parsed with one-line errors.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -15,5 +17,11 @@ std::vector<std::size_t> parse_widths(const std::string& text, const std::string
 std::uint64_t parse_bytes(const std::string& text, const std::string& flag);
 // 1610612736 → "1.5 GiB".
 std::string format_bytes(std::uint64_t bytes);
+
+// Flag validators whose messages say what was expected: "expected a whole number from 1 to 1024,
+// got 'abc'" (CLI11's own Range reports a non-number as out of range, and prints DBL_MAX in full).
+CLI::Validator number_in(double lo, double hi);
+CLI::Validator whole_number_in(double lo, double hi);
+CLI::Validator positive_number();
 
 }  // namespace nabla::cli

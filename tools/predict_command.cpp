@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "parse.hpp"
 #include "io/atomic_file.hpp"
 #include "nabla/model.hpp"
 #include "nabla/threads.hpp"
@@ -66,7 +67,7 @@ Command add_predict(CLI::App& app) {
     app.add_option("--model", f->model, "model file written by nabla train")->required();
     app.add_option("--data", f->data, "data to predict (the target column may be absent)")->required();
     app.add_option("--output,-o", f->output, "write the CSV here instead of standard output");
-    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(CLI::Range(0, 4096));
+    app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     return [f] {
         set_threads(f->threads);
         const Model model = load_model(f->model);

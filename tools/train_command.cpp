@@ -215,7 +215,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--target", f.target, "CSV: target column, by name or 0-based index (default: the last)");
     app.add_option("--task", f.task, "CSV: classification (default) or regression");
     app.add_option("--val-split", f.val_split, "hold out this fraction of the training data for validation")
-        ->check(CLI::Range(0.0, 0.9));
+        ->check(number_in(0.0, 0.9));
     app.add_option("--hidden", f.hidden, "hidden layer widths, or 'none'")->capture_default_str();
     app.add_option("--activation", f.activation, "hidden activation: sigmoid, tanh, relu, leaky_relu, identity")
         ->capture_default_str();
@@ -223,24 +223,24 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--loss", f.loss, "ce, bce or mse (default: ce for classification, mse for regression)");
     app.add_option("--init", f.init, "weight initialiser: auto, xavier or he")->capture_default_str();
     app.add_option("--optimizer", f.optimizer, "sgd, momentum, adam or adamw")->capture_default_str();
-    app.add_option("--lr", f.lr, "learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+    app.add_option("--lr", f.lr, "learning rate")->capture_default_str()->check(positive_number());
     app.add_option("--schedule", f.schedule, "learning-rate schedule: constant, step or cosine")->capture_default_str();
     app.add_option("--momentum", f.momentum, "momentum μ (momentum optimizer)")->capture_default_str();
     app.add_flag("--nesterov", f.nesterov, "Nesterov momentum");
     app.add_option("--weight-decay", f.weight_decay, "L2 weight decay λ (decoupled for adamw)")->capture_default_str();
-    app.add_option("--dropout", f.dropout, "dropout rate on hidden layers")->capture_default_str()->check(CLI::Range(0.0, 0.95));
+    app.add_option("--dropout", f.dropout, "dropout rate on hidden layers")->capture_default_str()->check(number_in(0.0, 0.95));
     app.add_option("--batch", f.batch, "mini-batch size (0: the whole training set)")->capture_default_str()
-        ->check(CLI::Range(std::size_t(0), std::size_t(1) << 24));
+        ->check(whole_number_in(0, 1 << 24));
     app.add_option("--epochs", f.epochs, "passes over the training data (default: 10, or enough for 1000 steps)")
-        ->check(CLI::Range(std::size_t(1), std::size_t(1000000)));
+        ->check(whole_number_in(1, 1000000));
     app.add_option("--seed", f.seed, "seed of initialisation, shuffling and dropout")->capture_default_str();
-    app.add_option("--threads", f.threads, "CPU threads (0: all cores)")->capture_default_str()->check(CLI::Range(0, 4096));
+    app.add_option("--threads", f.threads, "CPU threads (0: all cores)")->capture_default_str()->check(whole_number_in(0, 4096));
     app.add_flag("--no-standardize", f.no_standardize, "CSV: do not standardise features");
     app.add_option("--save", f.save, "where to write the trained model (required)");
     app.add_option("--log", f.log, "write per-epoch metrics to this CSV file");
     app.add_option("--plot", f.plot, "write the learning curve to this SVG file");
     app.add_option("--clip-norm", f.clip_norm, "clip the gradient to this global L2 norm (0: off)")
-        ->capture_default_str()->check(CLI::Range(0.0, 1e30));
+        ->capture_default_str()->check(number_in(0.0, 1e30));
     app.add_option("--on-divergence", f.on_divergence, "when the loss is NaN or infinite: stop or skip-batch")
         ->capture_default_str();
     app.add_option("--checkpoint", f.checkpoint, "keep the complete training state in this directory");
