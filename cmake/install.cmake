@@ -34,5 +34,6 @@ else()
 endif()
 # The prefix is found relative to the .pc file, so `cmake --install --prefix` anywhere works.
 file(RELATIVE_PATH NABLA_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+string(REGEX REPLACE "/$" "" NABLA_PC_TO_PREFIX ${NABLA_PC_TO_PREFIX})
 configure_file(${CMAKE_CURRENT_LIST_DIR}/nabla.pc.in ${PROJECT_BINARY_DIR}/nabla.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/nabla.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -14,6 +14,6 @@ int main() {
 
     const nabla::Matrix<float> p = nabla::predict(net, data.x);
     for (std::size_t i = 0; i < 4; ++i)
-        std::printf("%g xor %g = %zu  (p = %.3f)\n", data.x(i, 0), data.x(i, 1), nabla::predicted_class(p.row(i), 2), p(i, 1));
+        std::printf("%g xor %g = %zu  (P(1) = %.3f)\n", data.x(i, 0), data.x(i, 1), nabla::predicted_class(p.row(i), 2), p(i, 1));
     std::printf("accuracy %.0f%%\n", 100 * nabla::evaluate(net, data).accuracy);
 }

@@ -1,4 +1,4 @@
-// How a fuzz input becomes calls to nabla's loaders. Shared by the libFuzzer targets
+// How a fuzz input becomes calls to nabla's parsers. Shared by the libFuzzer targets
 // (fuzz/*_fuzz.cpp) and by tests/fuzz_regression_test.cpp, which replays saved inputs exactly as
 // the fuzzer ran them. Header-only so that the test binary needs no extra sources.
 //
@@ -14,9 +14,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "data/loading.hpp"
 #include "nabla/dataset.hpp"
 #include "nabla/error.hpp"
 #include "nabla/model.hpp"
@@ -63,10 +65,11 @@ void expect_success_or_error(Load load) {
     }
 }
 
-// A CSV input is read as training reads it (target: last column), as a regression target chosen by
-// index, and as predict reads it for a trained model (known classes and width, target optional).
+// A CSV input is parsed in memory as training reads it (target: last column), as a regression target
+// chosen by index, and as predict reads it for a trained model (known classes and width, target
+// optional). The file reading around it is the same zlib path that the IDX target covers.
 inline void load_csv_input(Bytes bytes) {
-    const TempFile file(bytes);
+    const std::string text(bytes.begin(), bytes.end());
     LoadOptions regression;
     regression.task = Task::regression;
     regression.target = "0";
@@ -75,7 +78,7 @@ inline void load_csv_input(Bytes bytes) {
     for_model.features = 2;
     for_model.targets_optional = true;
     for (const LoadOptions& options : {LoadOptions{}, regression, for_model})
-        expect_success_or_error([&] { load_dataset(file.path(), options); });
+        expect_success_or_error([&] { data::parse_csv(text, "fuzz.csv", options); });
 }
 
 // An IDX input holds two files: a 2-byte little-endian length N, then N bytes of images, then the

@@ -10,7 +10,11 @@ seconds=${1:-60}
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DNABLA_FUZZ=ON -DNABLA_SANITIZE=address,undefined \
   -DNABLA_BUILD_TESTS=OFF -DNABLA_BUILD_BENCH=OFF -DNABLA_BUILD_CLI=OFF >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target csv_fuzz idx_fuzz model_fuzz
+# The build's log is shown only when it fails: clang warns about OpenBLAS's C headers.
+if ! cmake --build build-fuzz -j "$(nproc)" --target csv_fuzz idx_fuzz model_fuzz >build-fuzz/build.log 2>&1; then
+  cat build-fuzz/build.log
+  exit 1
+fi
 source tests/sanitizers/env.sh
 
 # The fuzzer adds the inputs it finds to its corpus folder: a scratch copy keeps the committed

@@ -43,7 +43,8 @@ struct TrainingState {
     std::size_t epoch = 1;               ///< the epoch in progress, 1-based
     std::size_t position = 0;            ///< samples of this epoch already trained on
     std::size_t step = 0;                ///< optimizer steps taken in the whole run
-    std::array<std::uint64_t, 4> rng{};  ///< the run's random source (shuffling, dropout)
+    std::array<std::uint64_t, 4> rng{};          ///< the random source of the sample order
+    std::array<std::uint64_t, 4> dropout_rng{};  ///< the random source of dropout masks
     std::vector<std::size_t> order;      ///< this epoch's order of the training samples
     double loss_sum = 0;                 ///< this epoch so far: Σ batch loss × batch size
     std::size_t correct = 0;             ///< this epoch so far: correctly classified samples
@@ -53,6 +54,18 @@ struct TrainingState {
     /// @}
     std::vector<EpochMetrics> history;   ///< the finished epochs
     std::vector<std::string> arguments;  ///< how the run was started (the CLI's flags), to resume it
+};
+
+/// Data-parallel training (src/dist/): this process holds rows [first, first + data.samples()) of
+/// a training set of `samples` rows split across processes. Every process walks the same shuffled
+/// order of all the rows; each computes the gradient over the rows of the global batch it holds,
+/// `sum` adds a buffer across all processes in place (MPI_Allreduce), and every process then
+/// takes the identical step: the global batch, learning rate and results mean what they mean in
+/// one process.
+struct DataParallel {
+    std::size_t samples = 0;
+    std::size_t first = 0;
+    std::function<void(std::span<float>)> sum;
 };
 
 /// How to train: epochs, batches, optimizer, schedule, regularisation and callbacks.
@@ -73,6 +86,9 @@ struct TrainOptions {
     std::size_t checkpoint_every = 0;
     std::function<void(const TrainingState&)> on_checkpoint;  ///< receives the state at each checkpoint
     const TrainingState* resume = nullptr;  ///< a checkpoint's state to continue from (null: a new run)
+
+    /// Training across processes; null for a single process.
+    const DataParallel* parallel = nullptr;
 
     /// Gradient clipping: the gradient is scaled down to this global L2 norm when longer (0: off).
     double clip_norm = 0.0;

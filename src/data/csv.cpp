@@ -354,17 +354,16 @@ std::string read_csv_text(const std::string& path) {
     if (text.size() > kMaxFileBytes)
         throw file_error(path,
                          "larger than 2 GiB; nabla holds data sets in memory and does not read CSV files this big");
-    if (text.find('\0') != std::string::npos)
-        throw file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
-    constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
-    if (text.starts_with(kByteOrderMark)) text.erase(0, kByteOrderMark.size());
     return text;
 }
 
 }  // namespace
 
-Dataset load_csv(const std::string& path, const LoadOptions& options) {
-    std::string text = read_csv_text(path);
+Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
+    if (text.find('\0') != std::string::npos)
+        throw file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
+    constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+    if (text.starts_with(kByteOrderMark)) text.erase(0, kByteOrderMark.size());
     RecordReader reader(text, path);
     Record first;
     Record second;
@@ -377,6 +376,10 @@ Dataset load_csv(const std::string& path, const LoadOptions& options) {
     if (has_second) rows.add(second);
     for (Record record; reader.next(record);) rows.add(record);
     return std::move(rows).finish(options);
+}
+
+Dataset load_csv(const std::string& path, const LoadOptions& options) {
+    return data::parse_csv(read_csv_text(path), path, options);
 }
 
 }  // namespace nabla

@@ -66,4 +66,8 @@ std::string unknown_class_message(std::string_view label, const std::vector<std:
 // The input width a trained model expects, if the options carry one.
 std::optional<std::size_t> expected_features(const LoadOptions& options);
 
+// load_csv's parser, on text already in memory (`path` names it in messages). The fuzzer calls it
+// directly: reading through zlib sizes a 1 MiB buffer per file, which would dominate each run.
+Dataset parse_csv(std::string text, const std::string& path, const LoadOptions& options = {});
+
 }  // namespace nabla::data

@@ -301,6 +301,7 @@ void write_training_state(Writer& out, const TrainingState& state) {
     out.u64(state.position);
     out.u64(state.step);
     for (const std::uint64_t word : state.rng) out.u64(word);
+    for (const std::uint64_t word : state.dropout_rng) out.u64(word);
     out.u64s(state.order);
     out.f64(state.loss_sum);
     out.u64(state.correct);
@@ -326,6 +327,7 @@ TrainingState read_training_state(Reader& in) {
     state.position = in.u64();
     state.step = in.u64();
     for (std::uint64_t& word : state.rng) word = in.u64();
+    for (std::uint64_t& word : state.dropout_rng) word = in.u64();
     state.order = in.u64s("sample indices");
     state.loss_sum = in.f64();
     state.correct = in.u64();

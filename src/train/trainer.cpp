@@ -47,11 +47,19 @@ void check_fits(const Network<float>& net, const Dataset& data, const char* role
         throw Error(std::string(role) + " data '" + data.source + "' contains NaN or infinite values");
 }
 
-// Copies the rows `order[begin, end)` of m into the contiguous batch buffer.
-void gather_rows(const Matrix<float>& m, const std::vector<std::size_t>& order, std::size_t begin,
-                 std::size_t end, float* out) {
-    for (std::size_t i = begin; i < end; ++i)
-        std::memcpy(out + (i - begin) * m.cols, m.row(order[i]), m.cols * sizeof(float));
+// Copies the rows of the batch window order[begin, end) that this process holds (all of them
+// unless training is data-parallel: rows first … first + samples − 1) into x and y; returns how many.
+std::size_t gather_batch(const Dataset& data, const std::vector<std::size_t>& order, std::size_t begin,
+                         std::size_t end, std::size_t first, float* x, float* y) {
+    std::size_t m = 0;
+    for (std::size_t i = begin; i < end; ++i) {
+        const std::size_t row = order[i] - first;  // wraps around for rows below first
+        if (row >= data.samples()) continue;
+        std::memcpy(x + m * data.x.cols, data.x.row(row), data.x.cols * sizeof(float));
+        std::memcpy(y + m * data.y.cols, data.y.row(row), data.y.cols * sizeof(float));
+        ++m;
+    }
+    return m;
 }
 
 std::size_t count_correct(const float* a, const float* y, std::size_t n, std::size_t k) {
@@ -89,6 +97,46 @@ void clip_to_norm(std::span<float> grads, double max_norm) {
 
 namespace {
 
+// One data-parallel step: this process's rows of the global batch (m of `global`), then the
+// gradient, the loss and the count of correct answers summed across processes, so that every
+// process takes the identical step. `reduced` has room for the gradient and those two sums.
+float parallel_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::vector<float>& reduced,
+                    const float* x, const float* y, std::size_t m, std::size_t global, double lr,
+                    const Dropout& dropout, const TrainOptions& options, std::size_t& correct) {
+    const cpu::FlushDenormals no_subnormals;
+    const std::size_t count = net.parameters().size();
+    const std::span<float> grads(reduced.data(), count);
+    std::fill(reduced.begin(), reduced.end(), 0.0f);
+    if (m > 0) {
+        forward(net, x, m, ws, dropout);
+        const float loss = backward(net, y, ws, grads);
+        const float share = float(m) / float(global);  // local mean → its part of the global mean
+        for (float& g : grads) g *= share;
+        reduced[count] = loss * float(m);
+        reduced[count + 1] = float(count_correct(ws.a.back().data(), y, m, net.output_size()));
+    }
+    options.parallel->sum(reduced);
+    correct += std::size_t(reduced[count + 1]);
+    const float loss = reduced[count] / float(global);
+    if (!std::isfinite(loss)) return loss;
+    if (options.clip_norm > 0.0) clip_to_norm(grads, options.clip_norm);
+    optimizer.step(net, grads, lr);
+    return loss;
+}
+
+// Metrics of every process's part of a data set, combined as if measured on the whole.
+Metrics sum_across_processes(const Metrics& local, const DataParallel& parallel) {
+    const float n = float(local.samples);
+    std::vector<float> sums{n, float(local.loss) * n, float(local.accuracy) * n, float(local.rmse * local.rmse) * n};
+    parallel.sum(sums);
+    Metrics global;
+    global.samples = std::size_t(sums[0]);
+    global.loss = sums[1] / sums[0];
+    global.accuracy = sums[2] / sums[0];
+    global.rmse = std::sqrt(sums[3] / sums[0]);
+    return global;
+}
+
 // "layer 2 weights" for the first layer whose parameters or outputs are not finite: where a
 // divergence shows first, for the message that stops training.
 std::string first_non_finite(const Network<float>& net, const Workspace<float>& ws) {
@@ -109,11 +157,13 @@ bool parameters_finite(const Network<float>& net) {
     return std::all_of(net.parameters().begin(), net.parameters().end(), [](float v) { return std::isfinite(v); });
 }
 
-TrainingState fresh_state(std::size_t n, std::uint64_t seed) {
+// Dropout masks differ from process to process; the sample order must not.
+TrainingState fresh_state(std::size_t n, std::uint64_t seed, std::size_t first) {
     TrainingState state;
     state.order.resize(n);
     std::iota(state.order.begin(), state.order.end(), std::size_t(0));
     state.rng = Rng(seed).state();
+    state.dropout_rng = Rng(seed ^ 0xd509u ^ (first * 0x9e3779b97f4a7c15ULL)).state();
     return state;
 }
 
@@ -148,32 +198,36 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     check_fits(net, data, "training");
     if (validation) check_fits(net, *validation, "validation");
 
-    const std::size_t n = data.samples();
+    const DataParallel* parallel = options.parallel;
+    const std::size_t n = parallel ? parallel->samples : data.samples();  // rows in all processes
+    const std::size_t first = parallel ? parallel->first : 0;
     const std::size_t batch = options.batch == 0 ? n : std::min(options.batch, n);
     const std::size_t steps_per_epoch = (n + batch - 1) / batch;
     const std::size_t total_steps = steps_per_epoch * options.epochs;
     const bool classification = data.task == Task::classification;
 
     Optimizer<float> optimizer(options.optimizer, net);
-    TrainingState state = options.resume ? *options.resume : fresh_state(n, options.seed);
+    TrainingState state = options.resume ? *options.resume : fresh_state(n, options.seed, first);
     if (options.resume) {
         check_resumable(state, n, net, optimizer, options.epochs);
         optimizer.first_moment() = state.moment1;
         optimizer.second_moment() = state.moment2;
         optimizer.set_steps(state.optimizer_steps);
     }
-    Rng rng;
-    rng.set_state(state.rng);
-    const Dropout dropout{options.dropout, &rng};
+    Rng order_rng, dropout_rng;
+    order_rng.set_state(state.rng);
+    dropout_rng.set_state(state.dropout_rng);
+    const Dropout dropout{options.dropout, &dropout_rng};
     Workspace<float> ws;
-    std::vector<float> grads(net.parameters().size());
+    std::vector<float> grads(net.parameters().size() + (parallel ? 2 : 0));
     Matrix<float> x(batch, data.features()), y(batch, net.output_size());
 
     // The state as it stands now, for a checkpoint.
     auto checkpoint = [&] {
         if (!options.on_checkpoint) return;
         if (!parameters_finite(net)) return;  // never save a diverged network over a good checkpoint
-        state.rng = rng.state();
+        state.rng = order_rng.state();
+        state.dropout_rng = dropout_rng.state();
         state.optimizer_steps = optimizer.steps();
         state.moment1 = optimizer.first_moment();
         state.moment2 = optimizer.second_moment();
@@ -184,18 +238,20 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     while (state.epoch <= options.epochs) {
         const auto start = std::chrono::steady_clock::now();
         if (state.position == 0) {
-            if (options.shuffle) shuffle(state.order, rng);
+            if (options.shuffle) shuffle(state.order, order_rng);
             state.loss_sum = 0;
             state.correct = 0;
         }
         double lr = options.optimizer.learning_rate;
         while (state.position < n) {
-            const std::size_t begin = state.position, end = std::min(begin + batch, n), m = end - begin;
-            gather_rows(data.x, state.order, begin, end, x.data.data());
-            gather_rows(data.y, state.order, begin, end, y.data.data());
+            const std::size_t begin = state.position, end = std::min(begin + batch, n);
+            const std::size_t m = gather_batch(data, state.order, begin, end, first, x.data.data(), y.data.data());
             lr = options.schedule.rate(options.optimizer.learning_rate, state.step, steps_per_epoch, total_steps);
-            const float loss = train_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, lr, dropout,
-                                          options.clip_norm);
+            const float loss =
+                parallel ? parallel_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, end - begin, lr,
+                                         dropout, options, state.correct)
+                         : train_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, lr, dropout,
+                                      options.clip_norm);
             state.position = end;
             ++state.step;
             if (!std::isfinite(loss)) {
@@ -208,8 +264,8 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
                             ", first in " + first_non_finite(net, ws) + " (try a lower learning rate or --clip-norm)");
             }
             skipped_in_a_row = 0;
-            if (classification) state.correct += count_correct(ws.a.back().data(), y.data.data(), m, y.cols);
-            state.loss_sum += double(loss) * double(m);
+            if (classification && !parallel) state.correct += count_correct(ws.a.back().data(), y.data.data(), m, y.cols);
+            state.loss_sum += double(loss) * double(end - begin);
             if (options.on_batch) options.on_batch(end, n, state.loss_sum / double(end));
             if (options.checkpoint_every && state.step % options.checkpoint_every == 0 && state.position < n) checkpoint();
         }
@@ -221,6 +277,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
         metrics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         metrics.samples_per_second = double(n) / std::max(metrics.seconds, 1e-9);
         if (validation) metrics.validation = evaluate(net, *validation);
+        if (validation && parallel) metrics.validation = sum_across_processes(*metrics.validation, *parallel);
         state.history.push_back(metrics);
         state.position = 0;
         if (options.on_epoch) options.on_epoch(metrics);

@@ -1,0 +1,108 @@
+// Data-parallel training (TrainOptions::parallel) gives the weights of a single-process run: here
+// the processes are threads and the sum across them a barrier, so the trainer's side of it is
+// checked without MPI (tests/mpi checks the real thing).
+#include <gtest/gtest.h>
+
+#include <barrier>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "nabla/trainer.hpp"
+
+using namespace nabla;
+
+namespace {
+
+Dataset blobs(std::size_t n) {
+    Dataset d;
+    d.source = "blobs";
+    d.x = Matrix<float>(n, 5);
+    d.y = Matrix<float>(n, 3);
+    Rng rng(5);
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t label = i % 3;
+        for (std::size_t j = 0; j < 5; ++j) d.x(i, j) = float(rng.normal() + (j == label ? 1.5 : 0.0));
+        d.y(i, label) = 1;
+    }
+    return d;
+}
+
+// Rows [begin, end) of data.
+Dataset shard(const Dataset& data, std::size_t begin, std::size_t end) {
+    Dataset part = data;
+    part.x = Matrix<float>(end - begin, data.x.cols);
+    part.y = Matrix<float>(end - begin, data.y.cols);
+    std::copy(data.x.row(begin), data.x.row(end), part.x.data.begin());
+    std::copy(data.y.row(begin), data.y.row(end), part.y.data.begin());
+    return part;
+}
+
+// In-place sum of a buffer across `parties` threads.
+class ThreadSum {
+public:
+    explicit ThreadSum(std::ptrdiff_t parties) : added_(parties), read_(parties, [this]() noexcept { total_.clear(); }) {}
+    void operator()(std::span<float> buffer) {
+        {
+            std::lock_guard lock(mutex_);
+            if (total_.empty()) total_.assign(buffer.size(), 0.0f);
+            for (std::size_t i = 0; i < buffer.size(); ++i) total_[i] += buffer[i];
+        }
+        added_.arrive_and_wait();
+        std::copy(total_.begin(), total_.end(), buffer.begin());
+        read_.arrive_and_wait();
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<float> total_;
+    std::barrier<> added_;
+    std::barrier<std::function<void()>> read_;
+};
+
+TrainOptions options(OptimizerKind kind) {
+    TrainOptions o;
+    o.epochs = 3;
+    o.batch = 32;
+    o.optimizer.kind = kind;
+    o.optimizer.learning_rate = kind == OptimizerKind::sgd ? 0.05 : 0.005;
+    o.seed = 4;
+    return o;
+}
+
+TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
+    const Dataset data = blobs(301);
+    const NetworkSpec spec{{5, 16, 3}, Activation::tanh};
+    for (OptimizerKind kind : {OptimizerKind::sgd, OptimizerKind::adam}) {
+        Network<float> single(spec, 2);
+        const auto single_history = train(single, data, &data, options(kind));
+        for (std::size_t ranks : {2u, 3u}) {
+            ThreadSum sum{std::ptrdiff_t(ranks)};
+            std::vector<Network<float>> nets(ranks, Network<float>(spec, 2));
+            std::vector<std::vector<EpochMetrics>> histories(ranks);
+            std::vector<std::thread> threads;
+            for (std::size_t r = 0; r < ranks; ++r) {
+                threads.emplace_back([&, r] {
+                    const std::size_t begin = data.samples() * r / ranks, end = data.samples() * (r + 1) / ranks;
+                    const Dataset part = shard(data, begin, end);
+                    DataParallel parallel{data.samples(), begin, std::ref(sum)};
+                    TrainOptions o = options(kind);
+                    o.parallel = &parallel;
+                    histories[r] = train(nets[r], part, &part, o);
+                });
+            }
+            for (std::thread& t : threads) t.join();
+            for (std::size_t r = 0; r < ranks; ++r) {
+                const auto p = nets[r].parameters(), q = single.parameters();
+                for (std::size_t i = 0; i < p.size(); ++i)
+                    ASSERT_NEAR(p[i], q[i], 1e-5 * std::max(1.0f, std::abs(q[i])))
+                        << optimizer_name(kind) << ", " << ranks << " processes, rank " << r << ", parameter " << i;
+                EXPECT_NEAR(histories[r].back().train_loss, single_history.back().train_loss, 1e-5);
+                EXPECT_NEAR(histories[r].back().validation->accuracy, single_history.back().validation->accuracy, 1e-6);
+                EXPECT_EQ(histories[r].back().validation->samples, data.samples());
+            }
+        }
+    }
+}
+
+}  // namespace
