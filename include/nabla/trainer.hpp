@@ -63,9 +63,9 @@ struct TrainingState {
 /// takes the identical step: the global batch, learning rate and results mean what they mean in
 /// one process.
 struct DataParallel {
-    std::size_t samples = 0;
-    std::size_t first = 0;
-    std::function<void(std::span<float>)> sum;
+    std::size_t samples = 0;                    ///< rows of the whole training set, over all processes
+    std::size_t first = 0;                      ///< the first of them this process holds
+    std::function<void(std::span<float>)> sum;  ///< adds a buffer across all processes, in place
 };
 
 /// How to train: epochs, batches, optimizer, schedule, regularisation and callbacks.
