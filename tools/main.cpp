@@ -6,11 +6,12 @@
 
 #include "commands.hpp"
 #include "nabla/error.hpp"
+#include "nabla/version.hpp"
 
 int main(int argc, char** argv) {
     CLI::App app{"nabla: fully-connected neural networks trained by backpropagation"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "nabla 0.1.0");
+    app.set_version_flag("--version", std::string("nabla ") + nabla::version());
     std::map<CLI::App*, nabla::cli::Command> commands;
     auto add = [&](const char* name, const char* description, nabla::cli::Command (*make)(CLI::App&)) {
         CLI::App* sub = app.add_subcommand(name, description);

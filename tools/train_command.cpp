@@ -12,6 +12,7 @@
 #include "nabla/report.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
+#include "nabla/version.hpp"
 #include "parse.hpp"
 #include "progress.hpp"
 
@@ -177,7 +178,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     const std::vector<EpochMetrics> history = nabla::train(model.network, train, watched, options);
 
     model.metadata = {{"created", utc_now()},
-                      {"nabla_version", "0.1.0"},
+                      {"nabla_version", version()},
                       {"data", f.data},
                       {"train_samples", std::to_string(train.samples())},
                       {"epochs", std::to_string(epochs)},

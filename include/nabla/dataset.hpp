@@ -36,6 +36,12 @@ struct Dataset {
     std::size_t features() const { return x.cols; }  ///< the number of inputs per sample
 };
 
+/// Rows [begin, end) of a data set, counted from 0 over its samples (a CSV header is not a row).
+struct RowRange {
+    std::size_t begin = 0;  ///< the first row
+    std::size_t end = 0;    ///< one past the last row
+};
+
 /// What the caller knows before reading. A trained model fills the fields below `task` so that
 /// eval/predict read a file exactly as training did and refuse data that does not fit the model.
 struct LoadOptions {
@@ -45,6 +51,9 @@ struct LoadOptions {
     std::vector<std::string> feature_names;   ///< non-empty: the feature columns the model expects
     std::optional<std::size_t> features;      ///< expected feature count (model input width)
     bool targets_optional = false;            ///< predict: rows may lack the target column
+    /// Only these rows (a process's share in data-parallel training; Error if beyond the source).
+    /// Class names still come from every row, so that the parts of one source agree on them.
+    std::optional<RowRange> rows;
 };
 
 /// Loads a source: "fashion-mnist:train" | "fashion-mnist:test" (Debian's package, under
@@ -52,9 +61,15 @@ struct LoadOptions {
 /// *-idx3-ubyte[.gz] (labels found beside it), or a CSV path. Throws Error naming file and line/field.
 Dataset load_dataset(const std::string& source, const LoadOptions& options = {});
 
+/// The number of samples a source (as load_dataset names it) holds, without keeping them: from the
+/// IDX header, or by a counting pass over a CSV file.
+std::size_t count_samples(const std::string& source);
+
 /// IDX pair: images (idx3, unsigned byte) and labels (idx1, unsigned byte), each gzipped or not.
 /// Pixels stay in 0..255 here; scaling is preprocessing. Class names are "0".."9" (or as labels found).
-Dataset load_idx(const std::string& images_path, const std::string& labels_path);
+/// With `rows`, only those images are read into memory (the labels, all of them, name the classes).
+Dataset load_idx(const std::string& images_path, const std::string& labels_path,
+                 std::optional<RowRange> rows = std::nullopt);
 
 /// Reads a CSV file (header detected; target column as in options). Error naming file, line and field.
 Dataset load_csv(const std::string& path, const LoadOptions& options = {});

@@ -19,3 +19,4 @@
 #include "nabla/schedule.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
+#include "nabla/version.hpp"

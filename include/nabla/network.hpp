@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <type_traits>
 #include <vector>
 
 #include "nabla/activation.hpp"
@@ -127,7 +128,7 @@ const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>&
 /// per-sample gradients over the batch, and returns L_T, the mean loss. y is n × outputs. When L_T
 /// is not finite (divergence) it returns at once and writes nothing.
 template <class T>
-T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<T> grads);
+T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<std::type_identity_t<T>> grads);
 
 /// The same backward pass, applying the seed's gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
 /// (λ on weights only) to each layer as soon as its error is known, so the gradient is never stored:

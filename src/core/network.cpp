@@ -224,7 +224,7 @@ static T backward_into(const Network<T>& net, const T* y, Workspace<T>& ws, cons
 }
 
 template <class T>
-T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<T> grads) {
+T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<std::type_identity_t<T>> grads) {
     if (grads.size() != net.parameters().size()) throw Error("gradient buffer does not match the network");
     return backward_into(net, y, ws, GradientSink<T>{grads.data(), T(1), T(0), T(0)});
 }
@@ -246,7 +246,7 @@ T loss_sum(Loss loss, const T* a, const T* y, std::size_t n, std::size_t k) {
     template class Network<T>;                                                                       \
     template struct Workspace<T>;                                                                    \
     template const T* forward(const Network<T>&, const T*, std::size_t, Workspace<T>&, const Dropout&); \
-    template T backward(const Network<T>&, const T*, Workspace<T>&, std::span<T>);                   \
+    template T backward(const Network<T>&, const T*, Workspace<T>&, std::span<std::type_identity_t<T>>);                   \
     template T backward_descend(Network<T>&, const T*, Workspace<T>&, double, double);               \
     template T loss_sum(Loss, const T*, const T*, std::size_t, std::size_t);
 NABLA_INSTANTIATE(float)

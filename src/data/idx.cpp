@@ -57,8 +57,10 @@ std::vector<std::uint32_t> read_idx_header(data::InputFile& file, unsigned char 
     return dims;
 }
 
-// The data after the header: exactly the product of the dimensions, no more, no less.
-std::string read_idx_data(data::InputFile& file, const std::vector<std::uint32_t>& dims) {
+// Rows [rows.begin, rows.end) of the data after the header (a row: one index of the first
+// dimension, e.g. one image), checking that the file holds exactly the data the header declares, no
+// more, no less. The rows outside the range are read past, not kept.
+std::string read_idx_rows(data::InputFile& file, const std::vector<std::uint32_t>& dims, RowRange rows) {
     std::uint64_t size = 1;
     for (const std::uint32_t dim : dims) {
         if (dim == 0)
@@ -68,11 +70,15 @@ std::string read_idx_data(data::InputFile& file, const std::vector<std::uint32_t
                              "the IDX header declares " + shape_text(dims) + " bytes, more than nabla reads (2 GiB)");
         size *= dim;
     }
-    std::string bytes = file.read(size);
-    if (bytes.size() < size)
+    const std::uint64_t row_bytes = size / dims[0];
+    const std::size_t before = file.skip(rows.begin * row_bytes);
+    std::string bytes = file.read((rows.end - rows.begin) * row_bytes);
+    const std::size_t after = file.skip(size - rows.end * row_bytes);
+    const std::size_t held = before + bytes.size() + after;
+    if (held < size)
         throw file_error(file.path(), "truncated: the IDX header declares " + shape_text(dims) + " = " +
                                           std::to_string(size) + " bytes of data, the file holds " +
-                                          std::to_string(bytes.size()));
+                                          std::to_string(held));
     if (!file.read(1).empty())
         throw file_error(file.path(), "more data than the IDX header declares (" + shape_text(dims) + ")");
     return bytes;
@@ -82,14 +88,15 @@ std::string read_idx_data(data::InputFile& file, const std::vector<std::uint32_t
 
 // Class names are the decimal labels "0".."max label", so labels 0..9 give the ten classes of
 // MNIST. Pixels have no feature names: "px0".."px783" would say nothing that their index does not.
-Dataset load_idx(const std::string& images_path, const std::string& labels_path) {
+Dataset load_idx(const std::string& images_path, const std::string& labels_path, std::optional<RowRange> rows) {
     data::InputFile images_file(images_path);
     const std::vector<std::uint32_t> image_dims = read_idx_header(images_file, 3, "images");
-    const std::string pixels = read_idx_data(images_file, image_dims);
+    const RowRange kept = data::rows_to_keep(rows, image_dims[0], images_path);
+    const std::string pixels = read_idx_rows(images_file, image_dims, kept);
 
     data::InputFile labels_file(labels_path);
     const std::vector<std::uint32_t> label_dims = read_idx_header(labels_file, 1, "labels");
-    const std::string label_bytes = read_idx_data(labels_file, label_dims);
+    const std::string label_bytes = read_idx_rows(labels_file, label_dims, {0, label_dims[0]});
 
     const std::size_t samples = image_dims[0];
     if (label_bytes.size() != samples)
@@ -99,17 +106,23 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path)
     Dataset data;
     data.source = images_path;
     data.pixels = true;
-    data.x = Matrix<float>(samples, pixels.size() / samples);
+    data.x = Matrix<float>(kept.end - kept.begin, std::size_t{image_dims[1]} * image_dims[2]);
     std::transform(pixels.begin(), pixels.end(), data.x.data.begin(),
                    [](char byte) { return static_cast<float>(static_cast<unsigned char>(byte)); });
 
-    data.labels.resize(samples);
-    std::transform(label_bytes.begin(), label_bytes.end(), data.labels.begin(),
+    std::vector<std::int32_t> labels(samples);
+    std::transform(label_bytes.begin(), label_bytes.end(), labels.begin(),
                    [](char byte) { return static_cast<std::int32_t>(static_cast<unsigned char>(byte)); });
-    const std::int32_t max_label = *std::max_element(data.labels.begin(), data.labels.end());
+    const std::int32_t max_label = *std::max_element(labels.begin(), labels.end());
     for (std::int32_t label = 0; label <= max_label; ++label) data.class_names.push_back(std::to_string(label));
+    data.labels.assign(labels.begin() + std::ptrdiff_t(kept.begin), labels.begin() + std::ptrdiff_t(kept.end));
     data.y = data::one_hot(data.labels, data.class_names.size());
     return data;
+}
+
+std::size_t data::count_idx_images(const std::string& images_path) {
+    data::InputFile file(images_path);
+    return read_idx_header(file, 3, "images")[0];
 }
 
 }  // namespace nabla

@@ -95,6 +95,26 @@ std::string InputFile::read(std::size_t count) {
     return bytes;
 }
 
+std::size_t InputFile::skip(std::size_t count) {
+    constexpr std::size_t kChunk = std::size_t{1} << 20;
+    std::size_t skipped = 0;
+    while (skipped < count) {
+        const std::size_t wanted = std::min(kChunk, count - skipped);
+        const std::size_t got = read(wanted).size();
+        skipped += got;
+        if (got < wanted) break;  // the end of the file
+    }
+    return skipped;
+}
+
+RowRange rows_to_keep(const std::optional<RowRange>& rows, std::size_t total, const std::string& path) {
+    if (!rows) return {0, total};
+    if (rows->begin > rows->end || rows->end > total)
+        throw file_error(path, "rows " + std::to_string(rows->begin) + " to " + std::to_string(rows->end) +
+                                   " were asked for, but it holds " + std::to_string(total));
+    return *rows;
+}
+
 Matrix<float> one_hot(const std::vector<std::int32_t>& labels, std::size_t classes) {
     Matrix<float> y(labels.size(), classes);
     for (std::size_t i = 0; i < labels.size(); ++i) y(i, static_cast<std::size_t>(labels[i])) = 1.0f;

@@ -40,6 +40,9 @@ public:
     // a header that claims far more data than the file holds does not cause a huge allocation.
     std::string read(std::size_t count);
 
+    // Reads past up to `count` bytes without keeping them; returns how many there were.
+    std::size_t skip(std::size_t count);
+
     const std::string& path() const { return path_; }
 
 private:
@@ -65,6 +68,15 @@ std::string unknown_class_message(std::string_view label, const std::vector<std:
 
 // The input width a trained model expects, if the options carry one.
 std::optional<std::size_t> expected_features(const LoadOptions& options);
+
+// The rows a load keeps: options.rows, or all `total` of them. Error naming `path` when the range
+// asked for is not within the rows the source holds.
+RowRange rows_to_keep(const std::optional<RowRange>& rows, std::size_t total, const std::string& path);
+
+// The samples of a source without keeping them (count_samples): an IDX images file's count, from its
+// header, and a CSV file's data rows, from a pass that only splits records.
+std::size_t count_idx_images(const std::string& images_path);
+std::size_t count_csv_rows(const std::string& path);
 
 // load_csv's parser, on text already in memory (`path` names it in messages). The fuzzer calls it
 // directly: reading through zlib sizes a 1 MiB buffer per file, which would dominate each run.
