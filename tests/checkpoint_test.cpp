@@ -14,25 +14,13 @@
 #include "nabla/error.hpp"
 #include "scratch_dir.hpp"
 
+#include "blobs.hpp"
+
 using namespace nabla;
 
 namespace {
 
-Dataset blobs(std::size_t n) {
-    Dataset d;
-    d.source = "blobs";
-    d.x = Matrix<float>(n, 4);
-    d.y = Matrix<float>(n, 3);
-    Rng rng(5);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t label = i % 3;
-        for (std::size_t j = 0; j < 4; ++j) d.x(i, j) = float(rng.normal() + (j == label ? 2.0 : 0.0));
-        d.y(i, label) = 1;
-        d.labels.push_back(int(label));
-    }
-    d.class_names = {"a", "b", "c"};
-    return d;
-}
+Dataset blobs(std::size_t n) { return blobs(n, 4, 2.0); }
 
 TrainOptions options_with(OptimizerKind kind) {
     TrainOptions o;

@@ -10,23 +10,13 @@
 
 #include "nabla/trainer.hpp"
 
+#include "blobs.hpp"
+
 using namespace nabla;
 
 namespace {
 
-Dataset blobs(std::size_t n) {
-    Dataset d;
-    d.source = "blobs";
-    d.x = Matrix<float>(n, 5);
-    d.y = Matrix<float>(n, 3);
-    Rng rng(5);
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::size_t label = i % 3;
-        for (std::size_t j = 0; j < 5; ++j) d.x(i, j) = float(rng.normal() + (j == label ? 1.5 : 0.0));
-        d.y(i, label) = 1;
-    }
-    return d;
-}
+Dataset blobs(std::size_t n) { return blobs(n, 5, 1.5); }
 
 // Rows [begin, end) of data.
 Dataset shard(const Dataset& data, std::size_t begin, std::size_t end) {
