@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "cpu/blas.hpp"
+#include "cpu/small_batch.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -18,5 +19,17 @@ void set_threads(int threads) {
 }
 
 int threads() { return cpu::blas().get_num_threads(); }
+
+cpu::SmallBatchThreads::SmallBatchThreads(std::size_t batch) {
+    if (batch >= small_batch) return;
+    const int current = cpu::blas().get_num_threads();
+    if (current <= 1) return;
+    cpu::blas().set_num_threads(1);
+    restore_ = current;
+}
+
+cpu::SmallBatchThreads::~SmallBatchThreads() {
+    if (restore_) cpu::blas().set_num_threads(restore_);
+}
 
 }  // namespace nabla
