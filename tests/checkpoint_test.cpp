@@ -20,7 +20,7 @@ using namespace nabla;
 
 namespace {
 
-Dataset blobs(std::size_t n) { return blobs(n, 4, 2.0); }
+Dataset blobs(std::size_t n) { return ::blobs(n, 4, 2.0); }
 
 TrainOptions options_with(OptimizerKind kind) {
     TrainOptions o;

@@ -16,7 +16,7 @@ using namespace nabla;
 
 namespace {
 
-Dataset blobs(std::size_t n) { return blobs(n, 5, 1.5); }
+Dataset blobs(std::size_t n) { return ::blobs(n, 5, 1.5); }
 
 // Rows [begin, end) of data.
 Dataset shard(const Dataset& data, std::size_t begin, std::size_t end) {
