@@ -25,6 +25,9 @@ install(FILES ${PROJECT_BINARY_DIR}/nablaConfig.cmake ${PROJECT_BINARY_DIR}/nabl
 # pkg-config: a static library's own dependencies must be on the consumer's link line, so they go
 # to Libs; a shared library brings them itself, so Libs.private suffices.
 set(NABLA_PC_DEPENDENCIES "-lz -pthread -l${CMAKE_DL_LIBS}")
+if(NABLA_HAVE_CUDA)
+  string(APPEND NABLA_PC_DEPENDENCIES " -L${CUDAToolkit_LIBRARY_DIR} -lcudart_static -lrt")
+endif()
 if(BUILD_SHARED_LIBS)
   set(NABLA_PC_LIBS "")
   set(NABLA_PC_LIBS_PRIVATE ${NABLA_PC_DEPENDENCIES})

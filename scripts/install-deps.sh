@@ -5,8 +5,10 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libopenblas-dev zlib1g-dev libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  openmpi-bin libopenmpi-dev
   dataset-fashion-mnist
   python3-onnx python3-numpy doxygen
+  clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
 )
 missing=()
 for p in "${packages[@]}"; do

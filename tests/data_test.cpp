@@ -419,7 +419,7 @@ TEST_F(DataTest, CsvNonNumericFeature) {
 
 TEST_F(DataTest, CsvNonUtf8BytesAreANonNumericField) {
     expect_contains(csv_error("1,2,x\n\xff\xfe\x01,3,y\n"),
-                    {"data.csv:2: field 1: expected a number, got '\xff\xfe\\x01'"});
+                    {"data.csv:2: field 1: expected a number, got '\\xFF\\xFE\\x01'"});
 }
 
 TEST_F(DataTest, CsvNonFiniteValues) {

@@ -45,14 +45,10 @@ std::size_t replay_all(const fs::path& folder) {
     return replayed;
 }
 
-const fs::path test_data = NABLA_TEST_DATA;
-
-TEST(FuzzRegression, CrashInputsLoadOrFailWithError) {
-    replay_all(test_data / "fuzz-regressions");
-}
-
-TEST(FuzzRegression, SeedCorpusLoadsOrFailsWithError) {
-    EXPECT_GT(replay_all(test_data.parent_path().parent_path() / "fuzz" / "corpus"), 0u);
+TEST(FuzzRegression, SavedInputsLoadOrFailWithError) {
+    const fs::path test_data = NABLA_TEST_DATA;
+    const fs::path seeds = test_data.parent_path().parent_path() / "fuzz" / "corpus";
+    EXPECT_GT(replay_all(seeds) + replay_all(test_data / "fuzz-regressions"), 0u);
 }
 
 }  // namespace

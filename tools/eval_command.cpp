@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "device_flags.hpp"
 #include "parse.hpp"
 #include "nabla/model.hpp"
 #include "nabla/threads.hpp"
@@ -34,17 +35,20 @@ Command add_eval(CLI::App& app) {
         std::string model, data;
         bool json = false;
         int threads = 0;
+        DeviceFlags device;
     };
     auto f = std::make_shared<Flags>();
     app.add_option("--model", f->model, "model file written by nabla train")->required();
     app.add_option("--data", f->data, "data to evaluate on (with targets)")->required();
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
+    f->device.add_to(app);
     app.add_flag("--json", f->json, "print one JSON object");
     return [f] {
         set_threads(f->threads);
+        const Placement where = f->device.placement();
         const Model model = load_model(f->model);
         const Dataset data = load_dataset_for(model, f->data);
-        const Evaluation e = evaluate(model.network, data);
+        const Evaluation e = evaluate_on(where.device, model.network, data, where.precision);
         const bool classification = model.task == Task::classification;
         if (f->json) {
             nlohmann::json j = {{"samples", e.samples}, {"loss", e.loss}, {"task", task_name(model.task)}};

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "device_flags.hpp"
 #include "parse.hpp"
 #include "io/atomic_file.hpp"
 #include "nabla/model.hpp"
@@ -62,17 +63,21 @@ Command add_predict(CLI::App& app) {
     struct Flags {
         std::string model, data, output;
         int threads = 0;
+        DeviceFlags device;
     };
     auto f = std::make_shared<Flags>();
     app.add_option("--model", f->model, "model file written by nabla train")->required();
     app.add_option("--data", f->data, "data to predict (the target column may be absent)")->required();
     app.add_option("--output,-o", f->output, "write the CSV here instead of standard output");
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
+    f->device.add_to(app);
     return [f] {
         set_threads(f->threads);
+        const Placement where = f->device.placement();
         const Model model = load_model(f->model);
         const Dataset data = load_dataset_for(model, f->data, true);
-        const std::string csv = predictions_csv(model, predict(model.network, data.x));
+        const std::string csv =
+            predictions_csv(model, predict_on(where.device, model.network, data.x, where.precision));
         if (f->output.empty()) {
             std::fwrite(csv.data(), 1, csv.size(), stdout);
             return 0;

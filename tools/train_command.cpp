@@ -1,4 +1,5 @@
 // nabla train: load data, fit preprocessing on the training part, train, report, save.
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -6,6 +7,8 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "device_flags.hpp"
+#include "dist_processes.hpp"
 #include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
 #include "nabla/model.hpp"
@@ -28,7 +31,8 @@ struct TrainFlags {
     bool nesterov = false, no_standardize = false, quiet = false;
     std::size_t batch = 128, epochs = 0, checkpoint_every = 0;  // epochs 0: default_epochs()
     std::uint64_t seed = 1;
-    int threads = 0;
+    std::optional<int> threads;  // none: all cores, or one a process when processes train together
+    DeviceFlags device;
 };
 
 std::string utc_now() {
@@ -53,14 +57,28 @@ void print_epoch(const EpochMetrics& m, std::size_t epochs, Task task, const cha
 
 // A regression network starts out predicting the training targets' mean (its output bias), so the
 // weights learn only the variation around it: targets far from 0 (prices, counts) would otherwise
-// spend most of a run walking the output there.
-void start_at_the_mean(Network<float>& net, const Matrix<float>& y) {
+// spend most of a run walking the output there. The row count rides after the column sums, so that
+// processes holding parts of y add both.
+void start_at_the_mean(Network<float>& net, const Matrix<float>& y, const Processes& processes) {
+    std::vector<double> sums(y.cols + 1, 0.0);
+    for (std::size_t i = 0; i < y.rows; ++i)
+        for (std::size_t j = 0; j < y.cols; ++j) sums[j] += y(i, j);
+    sums[y.cols] = double(y.rows);
+    if (processes.together()) processes.sum_doubles(sums);
     float* b = net.b(net.depth() - 1);
-    for (std::size_t j = 0; j < y.cols; ++j) {
-        double sum = 0;
-        for (std::size_t i = 0; i < y.rows; ++i) sum += y(i, j);
-        b[j] = float(sum / double(y.rows));
-    }
+    for (std::size_t j = 0; j < y.cols; ++j) b[j] = float(sums[j] / sums[y.cols]);
+}
+
+// "4 threads", or "1 threads × 2 processes" when processes train together.
+std::string workers(const Processes& processes) {
+    const std::string threads_each = std::to_string(threads()) + " threads";
+    return processes.together() ? threads_each + " × " + std::to_string(processes.count) + " processes" : threads_each;
+}
+
+// How much of the training time the processes spent adding their gradients (docs/distributed.md).
+void print_summing_share(double summing_seconds, double training_seconds, int processes) {
+    std::printf("%d processes: %.1f%% of the training time adding gradients across them (%.2fs of %.2fs)\n",
+                processes, 100.0 * summing_seconds / training_seconds, summing_seconds, training_seconds);
 }
 
 // The default length of a run: 10 epochs, or as many as make 1000 optimizer steps when the data
@@ -84,21 +102,29 @@ void check_memory(const NetworkSpec& spec, const TrainFlags& f, const OptimizerS
                     ", more than the " + format_bytes(allowed) + " allowed (--max-memory, default: the memory available)");
 }
 
-// `checkpoint`: the run to resume, or null for a new run.
-int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, const Checkpoint* checkpoint) {
-    set_threads(f.threads);
+// `checkpoint`: the run to resume, or null for a new run. Processes training together each load
+// their share of the rows and train the same model; the first alone prints and writes files.
+int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, const Checkpoint* checkpoint,
+              const Processes& processes) {
+    if (processes.together() && f.val_split > 0)
+        throw Error("--val-split cannot hold rows out when processes train together (each holds only its share); "
+                    "give the held-out rows as a file of their own with --test");
+    set_threads(f.threads.value_or(processes.together() ? 1 : 0));  // processes sharing a machine share its cores
+    const Placement where = f.device.placement();
     LoadOptions load;
     load.target = f.target;
     if (!f.task.empty()) load.task = parse_task(f.task);
+    load.rows = processes.rows_of(f.data);
     Dataset all = load_dataset(f.data, load);
 
     // Preprocessing is fitted on the training part only, then applied to every part alike.
     Dataset train = std::move(all), validation;
     if (f.val_split > 0) std::tie(train, validation) = split_dataset(train, f.val_split, f.seed);
+    const std::size_t samples = processes.total(train.samples());
     const Preprocessing prep = checkpoint                ? checkpoint->model.preprocessing
                                : train.pixels             ? Preprocessing::pixels(train.features())
                                : f.no_standardize         ? Preprocessing::identity()
-                                                          : Preprocessing::standardize_fit(train.x);
+                                                          : Preprocessing::standardize_fit(train.x, processes.sum_doubles);
 
     NetworkSpec spec;
     spec.layers = {train.features()};
@@ -118,16 +144,16 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     model.target_names = train.target_names;
     model.target = f.target;
     if (!checkpoint && model.task == Task::regression && spec.output_activation() == Activation::identity)
-        start_at_the_mean(model.network, train.y);
+        start_at_the_mean(model.network, train.y, processes);
 
     // The held-out and test sets are read the way the model will read data later.
     std::optional<Dataset> test;
-    if (!f.test.empty()) test = load_dataset_for(model, f.test);
+    if (!f.test.empty()) test = load_dataset_for(model, f.test, false, processes.rows_of(f.test));
     prep.apply(train.x);
     if (f.val_split > 0) prep.apply(validation.x);
     const Dataset* watched = f.val_split > 0 ? &validation : test ? &*test : nullptr;
 
-    const std::size_t epochs = f.epochs ? f.epochs : default_epochs(train.samples(), f.batch);
+    const std::size_t epochs = f.epochs ? f.epochs : default_epochs(samples, f.batch);
     TrainOptions options;
     options.epochs = epochs;
     options.batch = f.batch;
@@ -141,13 +167,17 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     options.seed = f.seed;
     options.clip_norm = f.clip_norm;
     options.on_divergence = parse_on_divergence(f.on_divergence);
-    check_memory(spec, f, options.optimizer, train.samples());
+    check_memory(spec, f, options.optimizer, samples);
+    double summing_seconds = 0;
+    std::optional<DataParallel> parallel;
+    if (processes.together())
+        options.parallel = &parallel.emplace(data_parallel(processes, samples, load.rows->begin, summing_seconds));
     if (checkpoint) {
         if (checkpoint->model.network.spec().layers != spec.layers)
             throw Error(checkpoint_file(f.checkpoint) + ": the checkpoint's network does not fit the training data");
         options.resume = &checkpoint->state;
     }
-    if (!f.checkpoint.empty()) {
+    if (!f.checkpoint.empty() && processes.leader()) {
         std::filesystem::create_directories(f.checkpoint);
         options.checkpoint_every = f.checkpoint_every;
         options.on_checkpoint = [&, path = checkpoint_file(f.checkpoint)](const TrainingState& state) {
@@ -157,30 +187,41 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
         };
     }
 
-    ProgressBar progress(!f.quiet && stderr_is_terminal());
+    const bool quiet = f.quiet || !processes.leader();
+    ProgressBar progress(!quiet && stderr_is_terminal());
     auto start_epoch = [&](std::size_t epoch) {
         progress.start("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs));
     };
     options.on_batch = [&](std::size_t done, std::size_t total, double loss) { progress.update(done, total, loss); };
     options.on_epoch = [&](const EpochMetrics& m) {
         progress.finish();
-        if (!f.quiet) print_epoch(m, epochs, train.task, f.val_split > 0 ? "val" : "test");
+        if (!quiet) print_epoch(m, epochs, train.task, f.val_split > 0 ? "val" : "test");
         start_epoch(m.epoch + 1);
     };
     start_epoch(checkpoint ? checkpoint->state.epoch : 1);
-    if (checkpoint && !f.quiet)
+    if (checkpoint && !quiet)
         std::printf("resuming at epoch %zu, sample %zu of %zu\n", checkpoint->state.epoch, checkpoint->state.position,
-                    train.samples());
-    if (!f.quiet)
-        std::printf("training %s on %zu samples (%zu features → %zu outputs), %zu parameters, %d threads\n",
-                    f.data.c_str(), train.samples(), train.features(), train.y.cols,
-                    model.network.parameters().size(), threads());
-    const std::vector<EpochMetrics> history = nabla::train(model.network, train, watched, options);
+                    samples);
+    if (!quiet)
+        std::printf("training %s on %zu samples (%zu features → %zu outputs), %zu parameters, %s\n",
+                    f.data.c_str(), samples, train.features(), train.y.cols, model.network.parameters().size(),
+                    workers(processes).c_str());
+    const auto started = std::chrono::steady_clock::now();
+    const std::vector<EpochMetrics> history =
+        train_on(where.device, model.network, train, watched, options, where.precision);
+    const double training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+    // Every process measures its share of the test set; all of them hold the same model, which the
+    // first alone reports and saves.
+    std::optional<Metrics> tested;
+    if (test) tested = processes.combine(evaluate_on(where.device, model.network, *test, where.precision));
+    if (!processes.leader()) return 0;
+    if (processes.together() && !f.quiet) print_summing_share(summing_seconds, training_seconds, processes.count);
 
     model.metadata = {{"created", utc_now()},
                       {"nabla_version", version()},
                       {"data", f.data},
-                      {"train_samples", std::to_string(train.samples())},
+                      {"train_samples", std::to_string(samples)},
                       {"epochs", std::to_string(epochs)},
                       {"batch", std::to_string(f.batch)},
                       {"optimizer", optimizer_name(options.optimizer.kind)},
@@ -190,8 +231,8 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                       {"dropout", std::to_string(f.dropout)},
                       {"seed", std::to_string(f.seed)},
                       {"final_train_loss", std::to_string(history.back().train_loss)}};
-    if (test) {
-        const Evaluation e = evaluate(model.network, *test);
+    if (tested) {
+        const Metrics& e = *tested;
         const bool classification = model.task == Task::classification;
         model.metadata.emplace_back(classification ? "test_accuracy" : "test_rmse",
                                     std::to_string(classification ? e.accuracy : e.rmse));
@@ -235,7 +276,9 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--epochs", f.epochs, "passes over the training data (default: 10, or enough for 1000 steps)")
         ->check(whole_number_in(1, 1000000));
     app.add_option("--seed", f.seed, "seed of initialisation, shuffling and dropout")->capture_default_str();
-    app.add_option("--threads", f.threads, "CPU threads (0: all cores)")->capture_default_str()->check(whole_number_in(0, 4096));
+    app.add_option("--threads", f.threads, "CPU threads (0: all cores; default: all, or 1 a process under mpirun)")
+        ->check(whole_number_in(0, 4096));
+    f.device.add_to(app);
     app.add_flag("--no-standardize", f.no_standardize, "CSV: do not standardise features");
     app.add_option("--save", f.save, "where to write the trained model (required)");
     app.add_option("--log", f.log, "write per-epoch metrics to this CSV file");
@@ -252,7 +295,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
 }
 
 // A resumed run takes every flag from its checkpoint, where the run stored them as CLI11 config.
-int resume_train(const std::string& dir, bool quiet) {
+int resume_train(const std::string& dir, bool quiet, const Processes& processes) {
     const Checkpoint checkpoint = load_checkpoint(checkpoint_file(dir));
     CLI::App app;
     TrainFlags f;
@@ -267,7 +310,7 @@ int resume_train(const std::string& dir, bool quiet) {
     }
     f.quiet = quiet;
     f.checkpoint = dir;
-    return run_train(f, checkpoint.state.arguments, &checkpoint);
+    return run_train(f, checkpoint.state.arguments, &checkpoint, processes);
 }
 
 }  // namespace
@@ -282,7 +325,8 @@ Command add_train(CLI::App& app) {
                 if (option->count() > 0 && option->get_name() != "--resume" && option->get_name() != "--quiet" &&
                     option->get_name() != "--help")
                     throw Error("--resume continues a run exactly as it was started: drop " + option->get_name());
-            return resume_train(f->resume, f->quiet);
+            return run_as_processes(
+                [&](const Processes& processes) { return resume_train(f->resume, f->quiet, processes); });
         }
         if (f->data.empty()) throw Error("--data is required (or --resume DIR)");
         if (f->save.empty()) throw Error("--save is required: where to write the trained model");
@@ -291,7 +335,8 @@ Command add_train(CLI::App& app) {
         std::istringstream config(app.config_to_str(false, false));
         for (std::string line; std::getline(config, line);)
             if (!line.empty() && line.rfind("resume", 0) != 0) arguments.push_back(line);
-        return run_train(*f, arguments, nullptr);
+        return run_as_processes(
+            [&](const Processes& processes) { return run_train(*f, arguments, nullptr, processes); });
     };
 }
 

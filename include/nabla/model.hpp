@@ -40,7 +40,8 @@ Model load_model(const std::string& path);
 
 /// Reads a data source as the model was trained on it (same target column, class names and
 /// features, refusing data that do not fit) and applies the model's preprocessing. With
-/// targets_optional, rows may lack the target column (prediction).
-Dataset load_dataset_for(const Model& model, const std::string& source, bool targets_optional = false);
+/// targets_optional, rows may lack the target column (prediction). With `rows`, only those rows.
+Dataset load_dataset_for(const Model& model, const std::string& source, bool targets_optional = false,
+                         std::optional<RowRange> rows = std::nullopt);
 
 }  // namespace nabla

@@ -5,6 +5,7 @@
 #include "nabla/activation.hpp"
 #include "nabla/checkpoint.hpp"
 #include "nabla/dataset.hpp"
+#include "nabla/device.hpp"
 #include "nabla/error.hpp"
 #include "nabla/gradcheck.hpp"
 #include "nabla/loss.hpp"

@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -23,8 +25,11 @@ struct Preprocessing {
     static Preprocessing identity();  ///< x' = x
     /// x' = x / max_value, for images of `features` pixels.
     static Preprocessing pixels(std::size_t features, float max_value = 255.0f);
-    /// Per-feature mean and 1/stddev of x (constant features get scale 1).
-    static Preprocessing standardize_fit(const Matrix<float>& x);
+    /// Per-feature mean and 1/stddev of x (constant features get scale 1). In data-parallel training
+    /// each process holds some of the rows: `sum_across` adds a buffer across the processes in place,
+    /// so that every process fits the mean and stddev of all the rows together.
+    static Preprocessing standardize_fit(const Matrix<float>& x,
+                                         const std::function<void(std::span<double>)>& sum_across = {});
 
     void apply(Matrix<float>& x) const;  ///< Error when x.cols differs from the fitted feature count
     std::string describe() const;        ///< one line for `nabla info`

@@ -135,6 +135,15 @@ struct Evaluation : Metrics {
 /// Loss and accuracy (classification) or RMSE (regression) of net on data, in batches of `batch`.
 Evaluation evaluate(const Network<float>& net, const Dataset& data, std::size_t batch = 1024);
 
+/// The evaluation of a network's outputs a (a^F for every row of data, however computed) against
+/// data's targets, under `loss`.
+Evaluation evaluate_outputs(Loss loss, const Dataset& data, const Matrix<float>& a);
+
+/// Throws Error unless data fits net: samples present, as many features and outputs as the
+/// network's input and output widths, and every value finite. `role` ("training", "validation",
+/// …) names the data in the message.
+void check_fits(const Network<float>& net, const Dataset& data, const char* role);
+
 /// a^F for every row of x (n × outputs).
 Matrix<float> predict(const Network<float>& net, const Matrix<float>& x, std::size_t batch = 1024);
 

@@ -8,12 +8,13 @@
 #include <cmath>
 #include <type_traits>
 
+#include "core/host_device.hpp"
 #include "nabla/activation.hpp"
 
 namespace nabla::math {
 
 template <class T>
-inline T sigma(Activation activation, T z) {
+NABLA_HOST_DEVICE inline T sigma(Activation activation, T z) {
     switch (activation) {
         case Activation::sigmoid: return T(1) / (T(1) + std::exp(-z));
         case Activation::tanh: return std::tanh(z);
@@ -27,7 +28,7 @@ inline T sigma(Activation activation, T z) {
 
 // σ'(z) given a = σ(z).
 template <class T>
-inline T sigma_prime_from_output(Activation activation, T a) {
+NABLA_HOST_DEVICE inline T sigma_prime_from_output(Activation activation, T a) {
     switch (activation) {
         case Activation::sigmoid: return a * (T(1) - a);
         case Activation::tanh: return T(1) - a * a;
@@ -41,7 +42,7 @@ inline T sigma_prime_from_output(Activation activation, T a) {
 
 // a = softmax(z) over one sample's k outputs, shifted by max z so that exp cannot overflow.
 template <class T>
-inline void softmax_row(T* z_to_a, std::size_t k) {
+NABLA_HOST_DEVICE inline void softmax_row(T* z_to_a, std::size_t k) {
     T max = z_to_a[0];
     for (std::size_t j = 1; j < k; ++j) max = z_to_a[j] > max ? z_to_a[j] : max;
     T sum = 0;

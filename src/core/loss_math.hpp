@@ -14,13 +14,13 @@ namespace nabla::math {
 
 // log a, with a clamped away from 0 so that a saturated output gives a large finite loss.
 template <class T>
-inline T safe_log(T a) {
+NABLA_HOST_DEVICE inline T safe_log(T a) {
     return std::log(std::max(a, std::numeric_limits<T>::min()));
 }
 
 // L(y, a) of one sample with k outputs.
 template <class T>
-inline T sample_loss(Loss loss, const T* a, const T* y, std::size_t k) {
+NABLA_HOST_DEVICE inline T sample_loss(Loss loss, const T* a, const T* y, std::size_t k) {
     T sum = 0;
     for (std::size_t j = 0; j < k; ++j) {
         switch (loss) {
@@ -37,7 +37,7 @@ inline T sample_loss(Loss loss, const T* a, const T* y, std::size_t k) {
 // ∂L/∂a_j: the seed's a − y for the quadratic loss; −y/a for cross-entropy;
 // (a − y) / (a(1 − a)) for binary cross-entropy.
 template <class T>
-inline T loss_gradient(Loss loss, T a, T y) {
+NABLA_HOST_DEVICE inline T loss_gradient(Loss loss, T a, T y) {
     const T tiny = std::numeric_limits<T>::min();
     switch (loss) {
         case Loss::mse: return a - y;
@@ -50,7 +50,7 @@ inline T loss_gradient(Loss loss, T a, T y) {
 // True where the output activation cancels the loss's curvature so that d^F = a − y exactly:
 // softmax with cross-entropy (targets summing to 1) and sigmoid with binary cross-entropy. This
 // fused form is also the numerically stable one: it never divides by a saturated output.
-inline bool output_error_is_a_minus_y(Loss loss, Activation output) {
+NABLA_HOST_DEVICE inline bool output_error_is_a_minus_y(Loss loss, Activation output) {
     return (loss == Loss::cross_entropy && output == Activation::softmax) ||
            (loss == Loss::binary_cross_entropy && output == Activation::sigmoid);
 }
@@ -59,7 +59,7 @@ inline bool output_error_is_a_minus_y(Loss loss, Activation output) {
 // output, whose Jacobian is not diagonal, the sum Σ_k ∂L/∂a_k ∂a_k/∂z_j is taken in full:
 // d_j = a_j (g_j − Σ_k g_k a_k) with g = ∇_a L.
 template <class T>
-inline void sample_output_error(Loss loss, Activation output, const T* a, const T* y, std::size_t k, T* d) {
+NABLA_HOST_DEVICE inline void sample_output_error(Loss loss, Activation output, const T* a, const T* y, std::size_t k, T* d) {
     if (output_error_is_a_minus_y(loss, output)) {
         for (std::size_t j = 0; j < k; ++j) d[j] = a[j] - y[j];
         return;
@@ -72,6 +72,17 @@ inline void sample_output_error(Loss loss, Activation output, const T* a, const 
         return;
     }
     for (std::size_t j = 0; j < k; ++j) d[j] *= sigma_prime_from_output(output, a[j]);
+}
+
+// The class a row of k outputs (or one-hot targets) stands for: the index of the first largest
+// value, or for a single sigmoid output, 1 when it is at least 0.5.
+template <class T>
+NABLA_HOST_DEVICE inline std::size_t predicted_class(const T* values, std::size_t k) {
+    if (k == 1) return values[0] >= T(0.5) ? 1 : 0;
+    std::size_t best = 0;
+    for (std::size_t j = 1; j < k; ++j)
+        if (values[best] < values[j]) best = j;
+    return best;
 }
 
 }  // namespace nabla::math

@@ -226,21 +226,24 @@ Matrix<float> matrix_from(std::vector<float> values, std::size_t cols) {
 }
 
 // Collects the rows of a file: features as they come, targets as text until all are seen, because
-// class names depend on every label.
+// class names depend on every label. With a range of rows wanted, only those rows' features are
+// kept, but every row's target still counts towards the class names.
 class CsvRows {
 public:
-    CsvRows(const std::string& path, Layout layout) : path_(path), layout_(std::move(layout)) {}
+    CsvRows(const std::string& path, Layout layout, const std::optional<RowRange>& wanted)
+        : path_(path), layout_(std::move(layout)), wanted_(wanted) {}
 
     void add(const Record& record) {
         if (record.fields.size() != layout_.names.size())
             throw line_error(path_, record.line,
                              "expected " + std::to_string(layout_.names.size()) + " fields, got " +
                                  std::to_string(record.fields.size()));
+        const bool kept = !wanted_ || (rows_ >= wanted_->begin && rows_ < wanted_->end);
         for (std::size_t j = 0; j < record.fields.size(); ++j) {
             if (j == layout_.target) {
                 targets_.push_back(record.fields[j]);
                 target_lines_.push_back(record.line);
-            } else {
+            } else if (kept) {
                 features_.push_back(number(record.fields[j], record.line, j));
             }
         }
@@ -249,6 +252,7 @@ public:
 
     Dataset finish(const LoadOptions& options) && {
         if (rows_ == 0) throw file_error(path_, "no data rows, only a header");
+        const RowRange kept = data::rows_to_keep(wanted_, rows_, path_);
         Dataset data;
         data.source = path_;
         data.task = options.task.value_or(Task::classification);
@@ -260,9 +264,9 @@ public:
             data.has_targets = false;
             data.class_names = options.class_names;  // so that predictions can still be named
         } else if (data.task == Task::regression) {
-            read_regression_targets(data);
+            read_regression_targets(data, kept);
         } else {
-            read_class_labels(data, options.class_names);
+            read_class_labels(data, options.class_names, kept);
         }
         return data;
     }
@@ -278,26 +282,26 @@ private:
         return static_cast<float>(*value);
     }
 
-    void read_regression_targets(Dataset& data) const {
+    void read_regression_targets(Dataset& data, RowRange kept) const {
         data.target_names = {layout_.names[*layout_.target]};
-        std::vector<float> values(rows_);
-        for (std::size_t i = 0; i < rows_; ++i) values[i] = number(targets_[i], target_lines_[i], *layout_.target);
+        std::vector<float> values;
+        for (std::size_t i = kept.begin; i < kept.end; ++i)
+            values.push_back(number(targets_[i], target_lines_[i], *layout_.target));
         data.y = matrix_from(std::move(values), 1);
     }
 
-    // Class names are the model's when it has them, else the distinct labels, sorted.
-    void read_class_labels(Dataset& data, const std::vector<std::string>& model_classes) const {
+    // Class names are the model's when it has them, else the distinct labels of all rows, sorted.
+    void read_class_labels(Dataset& data, const std::vector<std::string>& model_classes, RowRange kept) const {
         std::vector<std::string> names(rows_);
         for (std::size_t i = 0; i < rows_; ++i) names[i] = class_label(i);
         data.class_names = model_classes.empty() ? derive_class_names(names) : model_classes;
 
         const data::ClassIndex index(data.class_names);
-        data.labels.resize(rows_);
-        for (std::size_t i = 0; i < rows_; ++i) {
+        for (std::size_t i = kept.begin; i < kept.end; ++i) {
             const std::optional<std::int32_t> label = index.find(names[i]);
             if (!label)
                 throw line_error(path_, target_lines_[i], data::unknown_class_message(names[i], data.class_names));
-            data.labels[i] = *label;
+            data.labels.push_back(*label);
         }
         data.y = data::one_hot(data.labels, data.class_names.size());
     }
@@ -342,8 +346,9 @@ private:
 
     const std::string& path_;
     Layout layout_;
-    std::size_t rows_ = 0;
-    std::vector<float> features_;  // row-major, rows_ × features
+    std::optional<RowRange> wanted_;  // none: all rows
+    std::size_t rows_ = 0;            // seen, kept or not
+    std::vector<float> features_;  // row-major, kept rows × features
     std::vector<std::string_view> targets_;
     std::vector<std::size_t> target_lines_;
 };
@@ -357,25 +362,51 @@ std::string read_csv_text(const std::string& path) {
     return text;
 }
 
-}  // namespace
-
-Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
+// Refuses binary data, and drops a UTF-8 byte order mark.
+void prepare_text(std::string& text, const std::string& path) {
     if (text.find('\0') != std::string::npos)
         throw file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
     constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
     if (text.starts_with(kByteOrderMark)) text.erase(0, kByteOrderMark.size());
-    RecordReader reader(text, path);
+}
+
+// The first two records of a file, which tell whether the first is a header.
+struct Opening {
     Record first;
     Record second;
-    if (!reader.next(first)) throw file_error(path, "the file is empty");
-    const bool has_second = reader.next(second);
-    const bool has_header = is_header(first, has_second ? &second : nullptr);
+    bool has_second = false;
+    bool has_header = false;
+};
 
-    CsvRows rows(path, make_layout(path, first, has_header, options));
-    if (!has_header) rows.add(first);
-    if (has_second) rows.add(second);
+Opening read_opening(RecordReader& reader, const std::string& path) {
+    Opening opening;
+    if (!reader.next(opening.first)) throw file_error(path, "the file is empty");
+    opening.has_second = reader.next(opening.second);
+    opening.has_header = is_header(opening.first, opening.has_second ? &opening.second : nullptr);
+    return opening;
+}
+
+}  // namespace
+
+Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
+    prepare_text(text, path);
+    RecordReader reader(text, path);
+    const Opening opening = read_opening(reader, path);
+    CsvRows rows(path, make_layout(path, opening.first, opening.has_header, options), options.rows);
+    if (!opening.has_header) rows.add(opening.first);
+    if (opening.has_second) rows.add(opening.second);
     for (Record record; reader.next(record);) rows.add(record);
     return std::move(rows).finish(options);
+}
+
+std::size_t data::count_csv_rows(const std::string& path) {
+    std::string text = read_csv_text(path);
+    prepare_text(text, path);
+    RecordReader reader(text, path);
+    const Opening opening = read_opening(reader, path);
+    std::size_t rows = (opening.has_header ? 0 : 1) + (opening.has_second ? 1 : 0);
+    for (Record record; reader.next(record);) ++rows;
+    return rows;
 }
 
 Dataset load_csv(const std::string& path, const LoadOptions& options) {

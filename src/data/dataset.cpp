@@ -144,10 +144,15 @@ Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {
 Dataset load_dataset(const std::string& source, const LoadOptions& options) {
     const std::optional<IdxPaths> idx = idx_paths(source);
     if (!idx) return load_csv(source, options);  // the CSV reader applies the options as it reads
-    Dataset data = load_idx(idx->images, idx->labels);
+    Dataset data = load_idx(idx->images, idx->labels, options.rows);
     conform_to_model(data, options);
     data.source = source;
     return data;
+}
+
+std::size_t count_samples(const std::string& source) {
+    const std::optional<IdxPaths> idx = idx_paths(source);
+    return idx ? data::count_idx_images(idx->images) : data::count_csv_rows(source);
 }
 
 std::pair<Dataset, Dataset> split_dataset(const Dataset& data, double fraction, std::uint64_t seed) {

@@ -22,7 +22,7 @@ std::string quoted(std::string_view text) {
     std::string shown = "'";
     for (const char c : text.substr(0, kMaxShown)) {
         const auto byte = static_cast<unsigned char>(c);
-        if (byte < 0x20 || byte == 0x7f) {
+        if (byte < 0x20 || byte >= 0x7f) {
             char escape[8];
             std::snprintf(escape, sizeof escape, "\\x%02X", byte);
             shown += escape;

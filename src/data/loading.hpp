@@ -20,8 +20,9 @@ namespace nabla::data {
 Error file_error(const std::string& path, const std::string& message);
 Error line_error(const std::string& path, std::size_t line, const std::string& message);
 
-// User text for an error message: in single quotes, control bytes escaped so that the message stays
-// one line, and cut short so that a binary file does not flood the terminal.
+// User text for an error message: in single quotes, control and non-ASCII bytes escaped so that the
+// message stays one line of valid UTF-8 whatever the file holds, and cut short so that a binary file
+// does not flood the terminal.
 std::string quoted(std::string_view text);
 
 // "a, b, c" for a message, the first few names only when there are many.

@@ -22,13 +22,19 @@ Preprocessing Preprocessing::pixels(std::size_t features, float max_value) {
     return scaling;
 }
 
-Preprocessing Preprocessing::standardize_fit(const Matrix<float>& x) {
-    if (x.rows == 0) throw Error("cannot fit standardization to a data set without samples");
-    // Sums in double: float sums over tens of thousands of samples lose the digits that matter.
-    std::vector<double> mean(x.cols, 0.0);
+Preprocessing Preprocessing::standardize_fit(const Matrix<float>& x,
+                                             const std::function<void(std::span<double>)>& sum_across) {
+    // Sums in double: float sums over tens of thousands of samples lose the digits that matter. The
+    // row count rides after the column sums, so that processes holding parts of the data add both.
+    std::vector<double> sums(x.cols + 1, 0.0);
     for (std::size_t i = 0; i < x.rows; ++i)
-        for (std::size_t j = 0; j < x.cols; ++j) mean[j] += x(i, j);
-    for (double& m : mean) m /= static_cast<double>(x.rows);
+        for (std::size_t j = 0; j < x.cols; ++j) sums[j] += x(i, j);
+    sums[x.cols] = static_cast<double>(x.rows);
+    if (sum_across) sum_across(sums);
+    const double rows = sums[x.cols];
+    if (rows == 0) throw Error("cannot fit standardization to a data set without samples");
+    std::vector<double> mean(sums.begin(), sums.end() - 1);
+    for (double& m : mean) m /= rows;
 
     std::vector<double> variance(x.cols, 0.0);
     for (std::size_t i = 0; i < x.rows; ++i)
@@ -36,6 +42,7 @@ Preprocessing Preprocessing::standardize_fit(const Matrix<float>& x) {
             const double deviation = x(i, j) - mean[j];
             variance[j] += deviation * deviation;
         }
+    if (sum_across) sum_across(variance);
 
     // Below this a feature is constant for our purposes, and 1/stddev would not fit in a float;
     // scale 1 keeps such a feature at 0 instead of dividing by (nearly) zero.
@@ -43,7 +50,7 @@ Preprocessing Preprocessing::standardize_fit(const Matrix<float>& x) {
     Preprocessing standardize;
     standardize.kind = Kind::standardize;
     for (std::size_t j = 0; j < x.cols; ++j) {
-        const double stddev = std::sqrt(variance[j] / static_cast<double>(x.rows));
+        const double stddev = std::sqrt(variance[j] / rows);
         standardize.offset.push_back(static_cast<float>(mean[j]));
         standardize.scale.push_back(stddev > smallest_stddev ? static_cast<float>(1.0 / stddev) : 1.0f);
     }

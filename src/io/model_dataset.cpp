@@ -4,7 +4,8 @@
 
 namespace nabla {
 
-Dataset load_dataset_for(const Model& model, const std::string& source, bool targets_optional) {
+Dataset load_dataset_for(const Model& model, const std::string& source, bool targets_optional,
+                         std::optional<RowRange> rows) {
     LoadOptions options;
     options.target = model.target;
     options.task = model.task;
@@ -12,6 +13,7 @@ Dataset load_dataset_for(const Model& model, const std::string& source, bool tar
     options.feature_names = model.feature_names;
     options.features = model.network.input_size();
     options.targets_optional = targets_optional;
+    options.rows = rows;
     Dataset data = load_dataset(source, options);
     model.preprocessing.apply(data.x);
     return data;

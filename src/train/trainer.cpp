@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 
+#include "core/loss_math.hpp"
 #include "cpu/denormals.hpp"
 #include "cpu/small_batch.hpp"
 #include "nabla/error.hpp"
@@ -26,12 +27,7 @@ TrainOptions::OnDivergence parse_on_divergence(const std::string& name) {
     throw Error("unknown divergence policy '" + name + "' (expected stop or skip-batch)");
 }
 
-std::size_t predicted_class(const float* values, std::size_t k) {
-    if (k == 1) return values[0] >= 0.5f ? 1 : 0;  // one sigmoid output: P(class 1)
-    return std::size_t(std::max_element(values, values + k) - values);
-}
-
-namespace {
+std::size_t predicted_class(const float* values, std::size_t k) { return math::predicted_class(values, k); }
 
 void check_fits(const Network<float>& net, const Dataset& data, const char* role) {
     if (data.samples() == 0) throw Error(std::string(role) + " data '" + data.source + "' has no samples");
@@ -47,6 +43,8 @@ void check_fits(const Network<float>& net, const Dataset& data, const char* role
     if (!finite(data.x.data) || !finite(data.y.data))
         throw Error(std::string(role) + " data '" + data.source + "' contains NaN or infinite values");
 }
+
+namespace {
 
 // Copies the rows of the batch window order[begin, end) that this process holds (all of them
 // unless training is data-parallel: rows first … first + samples − 1) into x and y; returns how many.
@@ -306,11 +304,14 @@ Matrix<float> predict(const Network<float>& net, const Matrix<float>& x, std::si
 
 Evaluation evaluate(const Network<float>& net, const Dataset& data, std::size_t batch) {
     check_fits(net, data, "evaluation");
-    const Matrix<float> a = predict(net, data.x, batch);
+    return evaluate_outputs(net.spec().loss, data, predict(net, data.x, batch));
+}
+
+Evaluation evaluate_outputs(Loss loss, const Dataset& data, const Matrix<float>& a) {
     const std::size_t k = a.cols;
     Evaluation e;
     e.samples = data.samples();
-    e.loss = double(loss_sum(net.spec().loss, a.data.data(), data.y.data.data(), a.rows, k)) / double(a.rows);
+    e.loss = double(loss_sum(loss, a.data.data(), data.y.data.data(), a.rows, k)) / double(a.rows);
     if (data.task == Task::classification) {
         e.classes = std::max<std::size_t>(k, 2);
         e.confusion.assign(e.classes * e.classes, 0);

@@ -1,0 +1,244 @@
+#include "cuda/kernels.hpp"
+
+#include <algorithm>
+
+#include "core/loss_math.hpp"
+#include "cuda/runtime.hpp"
+
+namespace nabla::cuda {
+
+namespace {
+
+constexpr unsigned block_size = 256;
+
+unsigned blocks_for(std::size_t count) { return unsigned((count + block_size - 1) / block_size); }
+
+// Kernel launches report a bad configuration only through the next error query.
+void check_launch(const char* kernel) { check(cudaGetLastError(), kernel); }
+
+__device__ std::size_t thread_index() { return std::size_t(blockIdx.x) * blockDim.x + threadIdx.x; }
+
+__device__ std::size_t thread_count() { return std::size_t(gridDim.x) * blockDim.x; }
+
+__device__ void write_copy(bf16* copy, std::size_t i, float value) {
+    if (copy) copy[i] = __float2bfloat16_rn(value);
+}
+
+// One block per sample: its threads copy the row's columns.
+__global__ void gather_rows_kernel(const float* rows, std::size_t cols, const std::uint32_t* order,
+                                   const StepState* state, std::size_t batch, float* x, bf16* x_copy) {
+    const std::size_t i = blockIdx.x;
+    const float* row = rows + std::size_t(order[state->step * batch + i]) * cols;
+    for (std::size_t c = threadIdx.x; c < cols; c += blockDim.x) {
+        x[i * cols + c] = row[c];
+        write_copy(x_copy, i * cols + c, row[c]);
+    }
+}
+
+__global__ void add_bias_and_activate_kernel(Activation activation, const float* b, float* z, std::size_t count,
+                                             std::size_t k, bf16* a_copy) {
+    const std::size_t i = thread_index();
+    if (i >= count) return;
+    const float a = math::sigma(activation, z[i] + b[i % k]);
+    z[i] = a;
+    write_copy(a_copy, i, a);
+}
+
+// Softmax needs the whole row: one thread per sample (output layers are narrow).
+__global__ void add_bias_and_softmax_kernel(const float* b, float* z, std::size_t n, std::size_t k, bf16* a_copy) {
+    const std::size_t i = thread_index();
+    if (i >= n) return;
+    float* row = z + i * k;
+    for (std::size_t j = 0; j < k; ++j) row[j] += b[j];
+    math::softmax_row(row, k);
+    for (std::size_t j = 0; j < k; ++j) write_copy(a_copy, i * k + j, row[j]);
+}
+
+// One thread per sample, like the CPU's loop over rows in backward_into.
+__global__ void output_error_kernel(Loss loss, Activation output, const float* a, const float* y, std::size_t n,
+                                    std::size_t k, float* d, bf16* d_copy, float* stats) {
+    const std::size_t i = thread_index();
+    if (i >= n) return;
+    const float* a_i = a + i * k;
+    const float* y_i = y + i * k;
+    float* d_i = d + i * k;
+    math::sample_output_error(loss, output, a_i, y_i, k, d_i);
+    for (std::size_t j = 0; j < k; ++j) write_copy(d_copy, i * k + j, d_i[j]);
+    stats[2 * i] = math::sample_loss(loss, a_i, y_i, k);
+    stats[2 * i + 1] = math::predicted_class(a_i, k) == math::predicted_class(y_i, k) ? 1.0f : 0.0f;
+}
+
+__global__ void multiply_by_sigma_prime_kernel(Activation activation, const float* a, float* d, std::size_t count,
+                                               bf16* d_copy) {
+    const std::size_t i = thread_index();
+    if (i >= count) return;
+    d[i] *= math::sigma_prime_from_output(activation, a[i]);
+    write_copy(d_copy, i, d[i]);
+}
+
+__global__ void to_bf16_kernel(const float* x, bf16* copy, std::size_t count) {
+    const std::size_t i = thread_index();
+    if (i < count) copy[i] = __float2bfloat16_rn(x[i]);
+}
+
+// Column sums in two passes without atomics, so that the order of the additions is fixed: each
+// block sums one chunk of rows for 32 columns (lane r of 8 takes rows r, r + 8, …, then the lanes
+// are added in order), and a second kernel adds the chunks' sums in order.
+constexpr unsigned sum_columns = 32, sum_lanes = 8;
+
+std::size_t sum_chunks(std::size_t n) { return std::min<std::size_t>(256, (n + 63) / 64); }
+
+__global__ void chunk_column_sums_kernel(const float* m, std::size_t n, std::size_t k, std::size_t rows_per_chunk,
+                                         float* chunk_sums) {
+    __shared__ float lane_sums[sum_lanes][sum_columns];
+    const std::size_t j = std::size_t(blockIdx.x) * sum_columns + threadIdx.x;
+    const std::size_t first = std::size_t(blockIdx.y) * rows_per_chunk;
+    const std::size_t end = first + rows_per_chunk < n ? first + rows_per_chunk : n;
+    float sum = 0;
+    if (j < k)
+        for (std::size_t i = first + threadIdx.y; i < end; i += sum_lanes) sum += m[i * k + j];
+    lane_sums[threadIdx.y][threadIdx.x] = sum;
+    __syncthreads();
+    if (threadIdx.y != 0 || j >= k) return;
+    for (unsigned lane = 1; lane < sum_lanes; ++lane) sum += lane_sums[lane][threadIdx.x];
+    chunk_sums[blockIdx.y * k + j] = sum;
+}
+
+__global__ void total_column_sums_kernel(const float* chunk_sums, std::size_t chunks, std::size_t k, float alpha,
+                                         float* out) {
+    const std::size_t j = thread_index();
+    if (j >= k) return;
+    float sum = 0;
+    for (std::size_t c = 0; c < chunks; ++c) sum += chunk_sums[c * k + j];
+    out[j] = alpha * sum;
+}
+
+// The parameters are W^1, b^1, W^2, b^2, …: i is a bias when it lies in the first layer's range
+// of biases that does not end before it.
+__device__ bool is_bias(std::size_t i, const BiasRange* biases, std::size_t layers) {
+    for (std::size_t l = 0; l < layers; ++l)
+        if (i < biases[l].end) return i >= biases[l].begin;
+    return false;
+}
+
+// src/train/optimizer.cpp's update, element for element, in the same float arithmetic.
+__global__ void update_parameters_kernel(OptimizerSpec spec, const BiasRange* biases, std::size_t layers,
+                                         std::size_t count, float* theta, bf16* theta_copy, const float* g, float* m,
+                                         float* v, const float* learning_rates, const StepState* state,
+                                         const float* loss_sum) {
+    if (!isfinite(*loss_sum) || state->diverged_step >= 0) return;
+    const float eta = learning_rates[state->step];
+    const float mu = float(spec.momentum);
+    const float b1 = float(spec.beta1), b2 = float(spec.beta2), eps = float(spec.epsilon);
+    const double t = double(state->optimizer_steps + 1);
+    const float correction1 = 1.0f / float(1 - pow(spec.beta1, t));
+    const float correction2 = 1.0f / float(1 - pow(spec.beta2, t));
+    const bool decoupled = spec.kind == OptimizerKind::adamw;
+    for (std::size_t i = thread_index(); i < count; i += thread_count()) {
+        const float lambda = is_bias(i, biases, layers) ? 0.0f : float(spec.weight_decay);
+        switch (spec.kind) {
+            case OptimizerKind::sgd: theta[i] -= eta * (g[i] + lambda * theta[i]); break;
+            case OptimizerKind::momentum: {
+                const float gi = g[i] + lambda * theta[i];
+                m[i] = mu * m[i] + gi;
+                theta[i] -= eta * (spec.nesterov ? gi + mu * m[i] : m[i]);
+                break;
+            }
+            case OptimizerKind::adam:
+            case OptimizerKind::adamw: {
+                const float gi = decoupled ? g[i] : g[i] + lambda * theta[i];
+                m[i] = b1 * m[i] + (1.0f - b1) * gi;
+                v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+                const float adam_step = (m[i] * correction1) / (sqrtf(v[i] * correction2) + eps);
+                theta[i] -= eta * (adam_step + (decoupled ? lambda * theta[i] : 0.0f));
+                break;
+            }
+        }
+        write_copy(theta_copy, i, theta[i]);
+    }
+}
+
+__global__ void finish_step_kernel(StepState* state, const float* loss_and_correct, std::size_t n) {
+    const float loss = loss_and_correct[0] / float(n);
+    if (state->diverged_step < 0) {
+        if (isfinite(loss)) {
+            state->loss_sum += double(loss) * double(n);
+            state->correct += loss_and_correct[1];
+            ++state->optimizer_steps;
+        } else {
+            state->diverged_step = std::int64_t(state->step);
+            state->diverged_loss = loss;
+        }
+    }
+    ++state->step;
+}
+
+}  // namespace
+
+cudaError_t kernels_load() {
+    cudaFuncAttributes attributes;
+    return cudaFuncGetAttributes(&attributes, finish_step_kernel);
+}
+
+void gather_rows(cudaStream_t stream, const float* rows, std::size_t cols, const std::uint32_t* order,
+                 const StepState* state, std::size_t batch, std::size_t n, float* x, bf16* x_copy) {
+    const unsigned threads = unsigned(std::min<std::size_t>(block_size, (cols + 31) / 32 * 32));
+    gather_rows_kernel<<<unsigned(n), threads, 0, stream>>>(rows, cols, order, state, batch, x, x_copy);
+    check_launch("gather_rows");
+}
+
+void add_bias_and_activate(cudaStream_t stream, Activation activation, const float* b, float* z, std::size_t n,
+                           std::size_t k, bf16* a_copy) {
+    if (activation == Activation::softmax)
+        add_bias_and_softmax_kernel<<<blocks_for(n), block_size, 0, stream>>>(b, z, n, k, a_copy);
+    else
+        add_bias_and_activate_kernel<<<blocks_for(n * k), block_size, 0, stream>>>(activation, b, z, n * k, k, a_copy);
+    check_launch("add_bias_and_activate");
+}
+
+void output_error(cudaStream_t stream, Loss loss, Activation output, const float* a, const float* y, std::size_t n,
+                  std::size_t k, float* d, bf16* d_copy, float* stats) {
+    output_error_kernel<<<blocks_for(n), block_size, 0, stream>>>(loss, output, a, y, n, k, d, d_copy, stats);
+    check_launch("output_error");
+}
+
+void multiply_by_sigma_prime(cudaStream_t stream, Activation activation, const float* a, float* d, std::size_t count,
+                             bf16* d_copy) {
+    multiply_by_sigma_prime_kernel<<<blocks_for(count), block_size, 0, stream>>>(activation, a, d, count, d_copy);
+    check_launch("multiply_by_sigma_prime");
+}
+
+void to_bf16(cudaStream_t stream, const float* x, bf16* copy, std::size_t count) {
+    to_bf16_kernel<<<blocks_for(count), block_size, 0, stream>>>(x, copy, count);
+    check_launch("to_bf16");
+}
+
+std::size_t column_sums_scratch(std::size_t n, std::size_t k) { return sum_chunks(n) * k; }
+
+void column_sums(cudaStream_t stream, const float* m, std::size_t n, std::size_t k, float alpha, float* out,
+                 float* scratch) {
+    const std::size_t chunks = sum_chunks(n);
+    const std::size_t rows_per_chunk = (n + chunks - 1) / chunks;
+    const dim3 grid(unsigned((k + sum_columns - 1) / sum_columns), unsigned(chunks));
+    chunk_column_sums_kernel<<<grid, dim3(sum_columns, sum_lanes), 0, stream>>>(m, n, k, rows_per_chunk, scratch);
+    check_launch("column_sums");
+    total_column_sums_kernel<<<blocks_for(k), block_size, 0, stream>>>(scratch, chunks, k, alpha, out);
+    check_launch("column_sums");
+}
+
+void update_parameters(cudaStream_t stream, const OptimizerSpec& spec, const BiasRange* biases, std::size_t layers,
+                       std::size_t count, float* theta, bf16* theta_copy, const float* g, float* m, float* v,
+                       const float* learning_rates, const StepState* state, const float* loss_sum) {
+    // Enough blocks to fill the GPU; each thread then takes every (grid size)-th parameter.
+    const unsigned blocks = std::min(blocks_for(count), 4096u);
+    update_parameters_kernel<<<blocks, block_size, 0, stream>>>(spec, biases, layers, count, theta, theta_copy, g, m, v,
+                                                                learning_rates, state, loss_sum);
+    check_launch("update_parameters");
+}
+
+void finish_step(cudaStream_t stream, StepState* state, const float* loss_and_correct, std::size_t n) {
+    finish_step_kernel<<<1, 1, 0, stream>>>(state, loss_and_correct, n);
+    check_launch("finish_step");
+}
+
+}  // namespace nabla::cuda

@@ -1,0 +1,58 @@
+#include "dist/mpi.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+#include "nabla/error.hpp"
+
+namespace nabla::dist {
+
+namespace {
+
+void check(int code, const char* call) {
+    if (code == MPI_SUCCESS) return;
+    char reason[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(code, reason, &length);
+    throw Error(std::string(call) + " failed: " + std::string(reason, std::size_t(length)));
+}
+
+template <class T>
+void allreduce(std::span<T> buffer, MPI_Datatype type) {
+    // MPI counts are ints: a buffer beyond 2^31 − 1 elements goes in pieces.
+    constexpr std::size_t kMaxCount = std::numeric_limits<int>::max();
+    for (std::size_t at = 0; at < buffer.size(); at += kMaxCount) {
+        const int count = int(std::min(kMaxCount, buffer.size() - at));
+        check(MPI_Allreduce(MPI_IN_PLACE, buffer.data() + at, count, type, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    }
+}
+
+}  // namespace
+
+Mpi::Mpi() {
+    // Only the main thread calls MPI; the BLAS threads never do.
+    int provided = 0;
+    MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+    check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+}
+
+Mpi::~Mpi() { MPI_Finalize(); }
+
+void Mpi::allreduce_sum(std::span<float> buffer) const { allreduce(buffer, MPI_FLOAT); }
+
+void Mpi::allreduce_sum(std::span<double> buffer) const { allreduce(buffer, MPI_DOUBLE); }
+
+void Mpi::abort_all(const std::string& message) const {
+    std::fprintf(stderr, "nabla: error: rank %d of %d: %s\n", rank_, size_, message.c_str());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::_Exit(1);  // MPI_Abort does not return; should an implementation's, this process still ends
+}
+
+}  // namespace nabla::dist

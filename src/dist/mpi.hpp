@@ -1,0 +1,41 @@
+// MPI for data-parallel training (docs/distributed.md): the processes of a job, the sums that make
+// them train one model, and the abort that ends them all when one of them fails. Built only with
+// MPI (NABLA_MPI); the library itself never depends on it.
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace nabla::dist {
+
+// MPI for the lifetime of this object: MPI_Init_thread on construction, MPI_Finalize on destruction.
+// Only a process started by an MPI launcher (mpirun, srun) may create one. MPI calls that fail
+// throw nabla::Error (MPI_ERRORS_RETURN) instead of MPI's default of aborting without a word.
+//
+// MPI_Finalize waits for the other processes, so an error must end in abort_all(), never in this
+// destructor: a process leaving alone would hang the others in their next collective.
+class Mpi {
+public:
+    Mpi();
+    ~Mpi();
+    Mpi(const Mpi&) = delete;
+    Mpi& operator=(const Mpi&) = delete;
+
+    int rank() const { return rank_; }  // 0 .. size() − 1
+    int size() const { return size_; }  // the processes of the job
+
+    // Adds the buffer element-wise across all processes, in place (MPI_Allreduce, MPI_SUM): every
+    // process ends with the same sums.
+    void allreduce_sum(std::span<float> buffer) const;
+    void allreduce_sum(std::span<double> buffer) const;
+
+    // Prints "nabla: error: rank R of N: MESSAGE" and ends every process of the job with exit
+    // status 1 (MPI_Abort), so that one process's failure does not leave the others waiting.
+    [[noreturn]] void abort_all(const std::string& message) const;
+
+private:
+    int rank_ = 0;
+    int size_ = 1;
+};
+
+}  // namespace nabla::dist

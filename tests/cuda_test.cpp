@@ -1,0 +1,364 @@
+// The CUDA backend against the CPU: gradients for every activation × loss pair in each precision,
+// a gradient check, training, prediction, bitwise repeatability. Tests that need a GPU skip where
+// there is none; what a user sees without one (a clear one-line error) is tested there instead.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "blobs.hpp"
+#include "nabla/device.hpp"
+#include "nabla/error.hpp"
+#include "nabla/gradcheck.hpp"
+#include "scratch_dir.hpp"
+
+using namespace nabla;
+
+namespace {
+
+#define SKIP_WITHOUT_GPU() \
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: this nabla has no CUDA backend or finds no GPU"
+
+// ‖a − b‖ / ‖b‖: the error of a whole gradient, which no single tiny component dominates.
+double relative_error(const std::vector<float>& a, const std::vector<float>& b) {
+    double difference = 0, norm = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        difference += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+        norm += double(b[i]) * b[i];
+    }
+    return std::sqrt(difference / norm);
+}
+
+// The nearest bf16 value (round to nearest even), as a float.
+float to_bf16_value(float v) {
+    std::uint32_t bits = std::bit_cast<std::uint32_t>(v);
+    bits += 0x7fffu + ((bits >> 16) & 1u);
+    return std::bit_cast<float>(bits & 0xffff0000u);
+}
+
+// A batch for net: inputs N(0, 1); targets one-hot (ce), in (0, 1) (bce) or N(0, 1) (mse).
+struct Batch {
+    std::vector<float> x, y;
+    std::size_t n;
+};
+
+Batch random_batch(const Network<float>& net, std::size_t n, std::uint64_t seed) {
+    Rng rng(seed);
+    Batch b{std::vector<float>(n * net.input_size()), std::vector<float>(n * net.output_size(), 0.0f), n};
+    for (float& v : b.x) v = float(rng.normal());
+    const std::size_t k = net.output_size();
+    for (std::size_t i = 0; i < n; ++i) {
+        if (net.spec().loss == Loss::cross_entropy) b.y[i * k + rng.below(k)] = 1.0f;
+        else
+            for (std::size_t j = 0; j < k; ++j)
+                b.y[i * k + j] = float(net.spec().loss == Loss::mse ? rng.normal() : rng.uniform(0.05, 0.95));
+    }
+    return b;
+}
+
+// Random biases too, so that their gradients are not compared only at b = 0.
+Network<float> random_network(NetworkSpec spec, std::uint64_t seed) {
+    Network<float> net(std::move(spec), seed);
+    Rng rng(seed ^ 0xb1a5u);
+    for (std::size_t l = 0; l < net.depth(); ++l)
+        for (std::size_t j = 0; j < net.layer(l).out; ++j) net.b(l)[j] = float(0.1 * rng.normal());
+    return net;
+}
+
+// The smallest |z| over the hidden units of net on the batch: how far it keeps from ReLU's kink.
+// Layer l's z is the output of the network cut at l with an identity output (its parameters are
+// a prefix of net's).
+double kink_margin(const Network<float>& net, const Batch& b) {
+    double smallest = std::numeric_limits<double>::infinity();
+    const std::vector<double> x(b.x.begin(), b.x.end());
+    for (std::size_t depth = 1; depth < net.depth(); ++depth) {
+        NetworkSpec cut = net.spec();
+        cut.layers.resize(depth + 1);
+        cut.output = Activation::identity;
+        const LayerShape& top = net.layer(depth - 1);
+        const auto prefix = net.parameters().first(top.b_offset + top.out);
+        const Network<double> part(cut, std::vector<double>(prefix.begin(), prefix.end()));
+        Workspace<double> ws;
+        const double* z = forward(part, x.data(), b.n, ws);
+        for (std::size_t i = 0; i < b.n * top.out; ++i) smallest = std::min(smallest, std::abs(z[i]));
+    }
+    return smallest;
+}
+
+std::vector<float> gradient(Device device, const Network<float>& net, const Batch& b, Precision precision) {
+    std::vector<float> grads(net.parameters().size());
+    gradient_on(device, net, b.x.data(), b.y.data(), b.n, grads, precision);
+    return grads;
+}
+
+// ---- without a GPU: what the user sees ----
+
+TEST(Device, NamesParseBack) {
+    for (Device d : {Device::cpu, Device::cuda}) EXPECT_EQ(parse_device(device_name(d)), d);
+    for (Precision p : {Precision::fp32, Precision::tf32, Precision::bf16})
+        EXPECT_EQ(parse_precision(precision_name(p)), p);
+    EXPECT_THROW(parse_device("gpu"), Error);
+    EXPECT_THROW(parse_precision("fp16"), Error);
+}
+
+TEST(Device, CpuComputesInFp32Only) {
+    EXPECT_NO_THROW(check_device(Device::cpu, Precision::fp32));
+    EXPECT_THROW(check_device(Device::cpu, Precision::tf32), Error);
+    EXPECT_THROW(check_device(Device::cpu, Precision::bf16), Error);
+}
+
+TEST(Device, CudaWithoutAGpuSaysWhy) {
+    if (cuda_available()) GTEST_SKIP() << "a CUDA device is present";
+    try {
+        check_device(Device::cuda, Precision::fp32);
+        FAIL() << "check_device(cuda) passed without a GPU";
+    } catch (const Error& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("--device cuda: ", 0), 0u) << e.what();
+    }
+    Network<float> net(NetworkSpec{{2, 3}}, 1);
+    EXPECT_THROW(train_on(Device::cuda, net, blobs(9, 2, 1.0), nullptr, TrainOptions{}), Error);
+}
+
+class CudaCli : public ScratchDirTest {
+protected:
+    struct Outcome {
+        int status;
+        std::string err;
+    };
+    // `nabla ARGS` in the scratch directory; its standard error.
+    Outcome nabla(const std::string& args) const {
+        const std::string err = path("stderr");
+        const std::string command =
+            "cd '" + dir_.string() + "' && '" + NABLA_CLI + "' " + args + " >/dev/null 2>'" + err + "' </dev/null";
+        const int status = std::system(command.c_str());
+        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(err)};
+    }
+    // A failed run: non-zero status, one line on standard error holding `part`.
+    void expect_refused(const std::string& args, const std::string& part) const {
+        SCOPED_TRACE(args);
+        const Outcome run = nabla(args);
+        EXPECT_NE(run.status, 0);
+        EXPECT_EQ(run.err.rfind("nabla: error: ", 0), 0u) << run.err;
+        EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "not one line: " << run.err;
+        EXPECT_NE(run.err.find(part), std::string::npos) << run.err;
+    }
+};
+
+TEST_F(CudaCli, DeviceCudaWithoutAGpuIsOneClearLine) {
+    if (cuda_available()) GTEST_SKIP() << "a CUDA device is present";
+    write_file(path("tiny.csv"), "a,b,label\n0,1,x\n1,0,y\n1,1,x\n0,0,y\n");
+    expect_refused("train --data tiny.csv --save tiny.nabla --device cuda", "--device cuda: ");
+    EXPECT_FALSE(std::filesystem::exists(path("tiny.nabla")));
+    expect_refused("bench --device cuda --seconds 0.01", "--device cuda: ");
+    expect_refused("eval --model tiny.nabla --data tiny.csv --device cuda", "--device cuda: ");
+    expect_refused("predict --model tiny.nabla --data tiny.csv --device cuda --precision bf16", "--device cuda: ");
+}
+
+TEST_F(CudaCli, ReducedPrecisionNeedsCuda) {
+    expect_refused("bench --precision tf32 --seconds 0.01", "--precision tf32 needs --device cuda");
+    expect_refused("bench --device tpu --seconds 0.01", "unknown device 'tpu'");
+}
+
+// ---- gradients: the GPU's against the CPU's ----
+
+using GradientCase = std::tuple<Activation, Loss, Precision>;
+
+class CudaGradient : public ::testing::TestWithParam<GradientCase> {};
+
+// The same gradient up to rounding. A unit whose pre-activation z lies within rounding of ReLU's
+// kink at 0 could be on for one device and off for the other, a jump no tolerance bounds: the
+// seeds are ones whose batches keep every |z| above 1e-4, some hundred times the fp32 rounding of
+// z. In TF32 and bf16 the products' inputs are rounded (to 10 and 7 mantissa bits), which z would
+// inherit, so those cases have one hidden layer whose inputs and weights are exact bf16 values:
+// its z is then exact up to fp32 sums on both devices, and the rest is the precision's rounding.
+TEST_P(CudaGradient, MatchesTheCpu) {
+    SKIP_WITHOUT_GPU();
+    const auto [activation, loss, precision] = GetParam();
+    const bool reduced = precision != Precision::fp32;
+    NetworkSpec spec;
+    spec.layers = reduced ? std::vector<std::size_t>{37, 40, 5} : std::vector<std::size_t>{37, 40, 24, 5};
+    spec.hidden = activation;
+    spec.loss = loss;
+    const double tolerance = precision == Precision::fp32 ? 1e-5 : precision == Precision::tf32 ? 1e-3 : 2e-2;
+    for (std::uint64_t seed : {3u, 8u}) {
+        Network<float> net = random_network(spec, seed);
+        Batch batch = random_batch(net, 200, seed);
+        if (reduced) {
+            for (float& w : net.parameters()) w = to_bf16_value(w);
+            for (float& v : batch.x) v = to_bf16_value(v);
+        }
+        if (activation == Activation::relu || activation == Activation::leaky_relu)
+            ASSERT_GT(kink_margin(net, batch), 1e-4) << "seed " << seed << " puts a unit at the kink";
+        const std::vector<float> cpu = gradient(Device::cpu, net, batch, Precision::fp32);
+        const std::vector<float> gpu = gradient(Device::cuda, net, batch, precision);
+        EXPECT_LE(relative_error(gpu, cpu), tolerance) << "seed " << seed;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllPairs, CudaGradient,
+    ::testing::Combine(::testing::Values(Activation::sigmoid, Activation::tanh, Activation::relu,
+                                         Activation::leaky_relu, Activation::identity),
+                       ::testing::Values(Loss::mse, Loss::cross_entropy, Loss::binary_cross_entropy),
+                       ::testing::Values(Precision::fp32, Precision::tf32, Precision::bf16)),
+    [](const ::testing::TestParamInfo<GradientCase>& info) {
+        return std::string(activation_name(std::get<0>(info.param))) + "_" + loss_name(std::get<1>(info.param)) + "_" +
+               precision_name(std::get<2>(info.param));
+    });
+
+// Backprop in fp32 against central differences of L_T in double, on each device: the CPU's run is
+// the yardstick of what fp32 can reach, and runs everywhere.
+class FloatGradCheck : public ::testing::TestWithParam<Device> {};
+
+TEST_P(FloatGradCheck, BackpropMatchesFiniteDifferences) {
+    if (GetParam() == Device::cuda) SKIP_WITHOUT_GPU();
+    for (auto [activation, loss] : {std::pair{Activation::tanh, Loss::mse},
+                                    std::pair{Activation::sigmoid, Loss::cross_entropy},
+                                    std::pair{Activation::relu, Loss::binary_cross_entropy}}) {
+        const Network<float> net = random_network(NetworkSpec{{4, 7, 6, 3}, activation, std::nullopt, loss}, 3);
+        const Batch batch = random_batch(net, 5, 3);
+        const std::vector<float> backprop = gradient(GetParam(), net, batch, Precision::fp32);
+
+        Network<double> exact = net.cast<double>();
+        const std::vector<double> xd(batch.x.begin(), batch.x.end()), yd(batch.y.begin(), batch.y.end());
+        Workspace<double> ws;
+        auto mean_loss = [&] {
+            const double* a = forward(exact, xd.data(), batch.n, ws);
+            return loss_sum(loss, a, yd.data(), batch.n, net.output_size()) / double(batch.n);
+        };
+        double worst = 0;
+        for (std::size_t p = 0; p < backprop.size(); ++p) {
+            double& theta = exact.parameters()[p];
+            const double saved = theta;
+            theta = saved + gradcheck_step;
+            const double plus = mean_loss();
+            theta = saved - gradcheck_step;
+            const double minus = mean_loss();
+            theta = saved;
+            const double numeric = (plus - minus) / (2 * gradcheck_step);
+            // gradcheck.cpp's relative error, with its floor for gradients near 0.
+            const double scale = std::max(std::abs(backprop[p]) + std::abs(numeric), 1e-4);
+            worst = std::max(worst, std::abs(backprop[p] - numeric) / scale);
+        }
+        EXPECT_LE(worst, 1e-4) << activation_name(activation) << " + " << loss_name(loss);
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, FloatGradCheck, ::testing::Values(Device::cpu, Device::cuda),
+                         [](const ::testing::TestParamInfo<Device>& info) { return device_name(info.param); });
+
+// ---- training, prediction ----
+
+TrainOptions short_run(OptimizerKind kind) {
+    TrainOptions options;
+    options.epochs = 3;
+    options.batch = 64;  // 500 samples: the last batch of an epoch has 52, and a graph of its own
+    options.optimizer.kind = kind;
+    options.optimizer.learning_rate = kind == OptimizerKind::sgd || kind == OptimizerKind::momentum ? 0.05 : 0.005;
+    options.optimizer.nesterov = kind == OptimizerKind::momentum;
+    options.optimizer.weight_decay = kind == OptimizerKind::sgd ? 0.0 : 1e-3;
+    options.schedule.kind = Schedule::Kind::cosine;
+    return options;
+}
+
+class CudaTraining : public ::testing::TestWithParam<OptimizerKind> {};
+
+// The same run on both devices: the same sample order, learning rates and update rule, so the
+// metrics and weights agree up to the rounding that three epochs accumulate.
+TEST_P(CudaTraining, MatchesTheCpu) {
+    SKIP_WITHOUT_GPU();
+    const Dataset data = blobs(500, 6, 1.5), validation = blobs(120, 6, 1.5);
+    const TrainOptions options = short_run(GetParam());
+    Network<float> cpu_net(NetworkSpec{{6, 32, 16, 3}}, 7), gpu_net = cpu_net;
+    const auto cpu = train_on(Device::cpu, cpu_net, data, &validation, options);
+    const auto gpu = train_on(Device::cuda, gpu_net, data, &validation, options);
+    ASSERT_EQ(gpu.size(), cpu.size());
+    for (std::size_t e = 0; e < cpu.size(); ++e) {
+        EXPECT_NEAR(gpu[e].train_loss, cpu[e].train_loss, 1e-4 * cpu[e].train_loss) << "epoch " << e + 1;
+        EXPECT_NEAR(gpu[e].train_accuracy, cpu[e].train_accuracy, 0.01) << "epoch " << e + 1;
+        EXPECT_NEAR(gpu[e].validation->loss, cpu[e].validation->loss, 1e-4 * cpu[e].validation->loss);
+        EXPECT_EQ(gpu[e].learning_rate, cpu[e].learning_rate);
+    }
+    const std::vector<float> cpu_weights(cpu_net.parameters().begin(), cpu_net.parameters().end());
+    const std::vector<float> gpu_weights(gpu_net.parameters().begin(), gpu_net.parameters().end());
+    EXPECT_LE(relative_error(gpu_weights, cpu_weights), 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Optimizers, CudaTraining,
+                         ::testing::Values(OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::adam,
+                                           OptimizerKind::adamw),
+                         [](const ::testing::TestParamInfo<OptimizerKind>& info) {
+                             return optimizer_name(info.param);
+                         });
+
+TEST(CudaTrainingRuns, Fp32IsBitwiseTheSameEveryRun) {
+    SKIP_WITHOUT_GPU();
+    const Dataset data = blobs(500, 6, 1.5);
+    Network<float> first(NetworkSpec{{6, 32, 16, 3}}, 7), second = first;
+    const auto a = train_on(Device::cuda, first, data, nullptr, short_run(OptimizerKind::adam));
+    const auto b = train_on(Device::cuda, second, data, nullptr, short_run(OptimizerKind::adam));
+    EXPECT_EQ(std::memcmp(first.parameters().data(), second.parameters().data(), first.parameters().size_bytes()), 0);
+    for (std::size_t e = 0; e < a.size(); ++e) EXPECT_EQ(a[e].train_loss, b[e].train_loss);
+}
+
+TEST(CudaTrainingRuns, RegressionAndReducedPrecisionsLearn) {
+    SKIP_WITHOUT_GPU();
+    Dataset data = blobs(500, 6, 1.5);
+    data.task = Task::regression;  // regress the one-hot rows: a quadratic loss on identity outputs
+    TrainOptions options = short_run(OptimizerKind::adam);
+    options.epochs = 10;
+    for (Precision precision : {Precision::fp32, Precision::tf32, Precision::bf16}) {
+        Network<float> net(NetworkSpec{{6, 32, 3}, Activation::tanh, std::nullopt, Loss::mse}, 7);
+        const auto history = train_on(Device::cuda, net, data, nullptr, options, precision);
+        EXPECT_LT(history.back().train_loss, 0.7 * history.front().train_loss) << precision_name(precision);
+    }
+}
+
+TEST(CudaTrainingRuns, RefusesWhatTheGpuDoesNotDo) {
+    SKIP_WITHOUT_GPU();
+    Network<float> net(NetworkSpec{{6, 8, 3}}, 1);
+    TrainOptions options = short_run(OptimizerKind::sgd);
+    options.dropout = 0.5;
+    EXPECT_THROW(train_on(Device::cuda, net, blobs(90, 6, 1.5), nullptr, options), Error);
+}
+
+TEST(CudaTrainingRuns, DivergenceStopsNamingTheEpochAndStep) {
+    SKIP_WITHOUT_GPU();
+    Dataset data = blobs(200, 6, 1.5);
+    data.task = Task::regression;
+    Network<float> net(NetworkSpec{{6, 8, 3}, Activation::relu, std::nullopt, Loss::mse}, 1);
+    TrainOptions options = short_run(OptimizerKind::sgd);
+    options.optimizer.learning_rate = 1e6;
+    try {
+        train_on(Device::cuda, net, data, nullptr, options);
+        FAIL() << "a learning rate of 1e6 trained";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("training diverged: the loss is "), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("at epoch 1, step "), std::string::npos) << e.what();
+    }
+    for (const float w : net.parameters()) ASSERT_TRUE(std::isfinite(w)) << "a diverged step reached the weights";
+}
+
+TEST(CudaPredict, MatchesTheCpu) {
+    SKIP_WITHOUT_GPU();
+    const Dataset data = blobs(1000, 6, 1.5);
+    const Network<float> net = random_network(NetworkSpec{{6, 32, 16, 3}}, 4);
+    const Matrix<float> cpu = predict_on(Device::cpu, net, data.x);
+    const Matrix<float> gpu = predict_on(Device::cuda, net, data.x, Precision::fp32, 300);  // 3 whole batches and 100
+    EXPECT_LE(relative_error(gpu.data, cpu.data), 1e-5);
+    const Evaluation cpu_eval = evaluate_on(Device::cpu, net, data), gpu_eval = evaluate_on(Device::cuda, net, data);
+    EXPECT_NEAR(gpu_eval.loss, cpu_eval.loss, 1e-5 * cpu_eval.loss);
+    EXPECT_NEAR(gpu_eval.accuracy, cpu_eval.accuracy, 0.002);
+}
+
+}  // namespace

@@ -1,0 +1,92 @@
+#include "dist_processes.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <vector>
+
+#include "nabla/error.hpp"
+#ifdef NABLA_HAS_MPI
+#include "dist/mpi.hpp"
+#endif
+
+namespace nabla::cli {
+
+std::optional<RowRange> Processes::rows_of(const std::string& source) const {
+    if (!together()) return std::nullopt;
+    const std::size_t n = count_samples(source), parts = std::size_t(count), r = std::size_t(rank);
+    if (n < parts)
+        throw Error(source + " holds " + std::to_string(n) + " samples, fewer than the " + std::to_string(parts) +
+                    " processes that would share them");
+    return RowRange{n * r / parts, n * (r + 1) / parts};
+}
+
+std::size_t Processes::total(std::size_t mine) const {
+    if (!together()) return mine;
+    std::vector<double> sums{double(mine)};  // exact: counts stay far below 2^53
+    sum_doubles(sums);
+    return std::size_t(sums[0]);
+}
+
+Metrics Processes::combine(const Metrics& mine) const {
+    if (!together()) return mine;
+    // Each mean weighted by its samples; RMSE through its mean square.
+    const double n = double(mine.samples);
+    std::vector<double> sums{n, mine.loss * n, mine.accuracy * n, mine.rmse * mine.rmse * n};
+    sum_doubles(sums);
+    Metrics all;
+    all.samples = std::size_t(sums[0]);
+    all.loss = sums[1] / sums[0];
+    all.accuracy = sums[2] / sums[0];
+    all.rmse = std::sqrt(sums[3] / sums[0]);
+    return all;
+}
+
+DataParallel data_parallel(const Processes& processes, std::size_t samples, std::size_t first, double& seconds) {
+    auto timed_sum = [&processes, &seconds](std::span<float> buffer) {
+        const auto start = std::chrono::steady_clock::now();
+        processes.sum(buffer);
+        seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    return {samples, first, timed_sum};
+}
+
+namespace {
+
+// The mark an MPI launcher leaves on the processes it starts: Open MPI's mpirun sets
+// OMPI_COMM_WORLD_SIZE, MPICH's and Slurm's PMI set PMI_SIZE, and PMIx (srun --mpi=pmix) PMIX_RANK.
+bool launched_by_mpi() {
+    return std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMI_SIZE") || std::getenv("PMIX_RANK");
+}
+
+#ifdef NABLA_HAS_MPI
+int run_as_rank(const std::function<int(const Processes&)>& command) {
+    const dist::Mpi mpi;
+    Processes processes;
+    processes.rank = mpi.rank();
+    processes.count = mpi.size();
+    processes.sum = [&mpi](std::span<float> buffer) { mpi.allreduce_sum(buffer); };
+    processes.sum_doubles = [&mpi](std::span<double> buffer) { mpi.allreduce_sum(buffer); };
+    try {
+        return command(processes);
+    } catch (const std::bad_alloc&) {
+        mpi.abort_all("out of memory");
+    } catch (const std::exception& e) {
+        mpi.abort_all(e.what());
+    }
+}
+#endif
+
+}  // namespace
+
+int run_as_processes(const std::function<int(const Processes&)>& command) {
+    if (!launched_by_mpi()) return command(Processes{});
+#ifdef NABLA_HAS_MPI
+    return run_as_rank(command);
+#else
+    throw Error("this nabla was built without MPI (NABLA_MPI=OFF, or no MPI found), so under mpirun each process "
+                "would train alone; rebuild it with Open MPI installed (Debian: libopenmpi-dev)");
+#endif
+}
+
+}  // namespace nabla::cli
