@@ -15,6 +15,7 @@ Run with /usr/bin/python3 (Debian's python3-torch), after building nabla_cli and
 import argparse
 import datetime
 import json
+import re
 import os
 import platform
 import shutil
@@ -231,7 +232,11 @@ def parse_args():
     p.add_argument("--threads", type=positive_int, default=2)
     p.add_argument("--quick", action="store_true", help="smoke test: 1 round of 0.5 s")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write every result here")
+    p.add_argument("--only", metavar="REGEX", help="run only the configurations whose label matches this regular expression")
     args = p.parse_args()
+    args.configs = [c for c in CONFIGS if args.only is None or re.search(args.only, c.label)]
+    if not args.configs:
+        p.error(f"no configuration's label matches {args.only!r}")
     if args.quick:
         args.rounds, args.seconds = 1, 0.5
     for path in (args.nabla, args.nabla_bench):
@@ -247,7 +252,7 @@ def main():
     started = machine()
     with tempfile.TemporaryDirectory() as tmp:
         fann_bench = build_fann_bench(tmp)
-        results = [(config, measure(config, args, coretype, fann_bench)) for config in CONFIGS]
+        results = [(config, measure(config, args, coretype, fann_bench)) for config in args.configs]
     finished = machine()
 
     torch_version = next(s["torch_version"] for _, r in results for n, s in r.items() if n.startswith("torch"))

@@ -2,8 +2,8 @@
 // training step of the 784-256-128-10 ReLU / softmax-CE network at several batch sizes, the
 // optimizer step over its ~235k parameters, and the raw sgemm that bounds them all.
 //
-// Every benchmark reports wall-clock time (UseRealTime): the BLAS worker threads do much of the
-// work, so the calling thread's CPU time would undercount it.
+// Every benchmark reports wall-clock time (UseRealTime): nabla's (or OpenBLAS's) worker threads do
+// much of the work, so the calling thread's CPU time would undercount it.
 //
 // Usage: nabla_bench [--threads=N] [Google Benchmark flags]   (N = 0, the default: all cores)
 #include <benchmark/benchmark.h>
@@ -112,7 +112,23 @@ void BM_OptimizerStep(benchmark::State& state, OptimizerKind kind, int arrays_to
     state.SetBytesProcessed(std::int64_t(state.iterations()) * params * arrays_touched * std::int64_t(sizeof(float)));
 }
 
+// The machine's matrix-product rate, the bound of every step: OpenBLAS's own sgemm on all of
+// nabla's threads (OpenBLAS threading itself, as a square product is its best case).
 void BM_Sgemm(benchmark::State& state) {
+    const auto n = std::size_t(state.range(0));
+    const std::vector<float> a = normal_values(n * n, 5), b = normal_values(n * n, 6);
+    std::vector<float> c(n * n);
+    cpu::blas().set_num_threads(threads());
+    for (auto _ : state) {
+        cpu::gemm_on_this_thread(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+        benchmark::ClobberMemory();
+    }
+    cpu::blas().set_num_threads(1);
+    set_flop_rate(state, 2.0 * double(n * n * n));
+}
+
+// The same product split across nabla's threads, as a training step runs its products.
+void BM_SgemmSplit(benchmark::State& state) {
     const auto n = std::size_t(state.range(0));
     const std::vector<float> a = normal_values(n * n, 5), b = normal_values(n * n, 6);
     std::vector<float> c(n * n);
@@ -129,6 +145,7 @@ BENCHMARK(BM_TrainStep)->Arg(1)->Arg(32)->Arg(128)->Arg(1024)->UseRealTime();
 BENCHMARK_CAPTURE(BM_OptimizerStep, sgd, OptimizerKind::sgd, 3)->UseRealTime();
 BENCHMARK_CAPTURE(BM_OptimizerStep, adam, OptimizerKind::adam, 7)->UseRealTime();
 BENCHMARK(BM_Sgemm)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SgemmSplit)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // Removes --threads=N from argv (Google Benchmark rejects flags it does not know) and returns N.
 int take_threads_flag(int& argc, char** argv) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
 
 namespace {
@@ -44,6 +45,26 @@ TEST(Allocation, SteadyStateTrainingStepAllocatesNothing) {
             train_step(net, optimizer, ws, grads, x.data(), y.data(), step % 2 ? 32 : 17, 0.01, dropout);
         EXPECT_EQ(allocations.load() - before, 0u) << optimizer_name(kind);
     }
+}
+
+TEST(Allocation, StepSplitAcrossThreadsAllocatesNothing) {
+    // Products this large are split across two threads (src/cpu/blas.hpp), sums with partials.
+    const int saved_threads = threads();
+    set_threads(2);
+    NetworkSpec spec;
+    spec.layers = {300, 256, 128, 10};
+    Network<float> net(spec, 1);
+    OptimizerSpec sgd;
+    sgd.kind = OptimizerKind::sgd;
+    Optimizer<float> optimizer(sgd, net);
+    Workspace<float> ws;
+    std::vector<float> grads(net.parameters().size()), x(16 * 300, 0.5f), y(16 * 10, 0.0f);
+    for (std::size_t i = 0; i < 16; ++i) y[i * 10 + i % 10] = 1;
+    train_step(net, optimizer, ws, grads, x.data(), y.data(), 16, 0.01);  // sizes the buffers
+    const std::size_t before = allocations.load();
+    for (int step = 0; step < 20; ++step) train_step(net, optimizer, ws, grads, x.data(), y.data(), step % 2 ? 16 : 1, 0.01);
+    EXPECT_EQ(allocations.load() - before, 0u);
+    set_threads(saved_threads);
 }
 
 TEST(Allocation, TrainingLoopAllocatesNothingBetweenBatches) {

@@ -13,13 +13,13 @@ using namespace nabla;
 
 namespace {
 
-// One BLAS thread: every product then runs on the calling thread, where ThreadSanitizer sees it
-// (OpenBLAS's own worker threads are not instrumented).
+// Two threads: the products are split across nabla's own pool (instrumented under
+// ThreadSanitizer, like the callers), one caller at a time; the others run them alone.
 class ThreadSafety : public ::testing::Test {
 protected:
     void SetUp() override {
         saved_threads_ = threads();
-        set_threads(1);
+        set_threads(2);
     }
     void TearDown() override { set_threads(saved_threads_); }
 
@@ -39,9 +39,10 @@ bool same_bits(const Matrix<float>& a, const Matrix<float>& b) {
 }
 
 TEST_F(ThreadSafety, ConcurrentPredictOnOneConstNetworkMatchesSingleThreadedBitForBit) {
-    const Network<float> net(NetworkSpec{{20, 32, 16, 5}, Activation::tanh}, 3);
-    const Matrix<float> x = normal_inputs(48, 20, 5);
-    // Batches of 16 take the matrix-product path, single samples the matrix-vector one.
+    const Network<float> net(NetworkSpec{{256, 256, 32, 5}, Activation::tanh}, 3);
+    const Matrix<float> x = normal_inputs(48, 256, 5);
+    // Batches of 16 take the matrix-product path, single samples the matrix-vector one; both are
+    // large enough in the first layer to be split across the pool.
     const std::size_t batch_sizes[2] = {16, 1};
     const Matrix<float> expected[2] = {predict(net, x, batch_sizes[0]), predict(net, x, batch_sizes[1])};
 

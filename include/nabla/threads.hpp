@@ -1,6 +1,7 @@
 /// @file
-/// How many CPU threads nabla uses. One setting for everything: the BLAS threads are the only
-/// worker threads, so they are never oversubscribed by a second pool.
+/// How many CPU threads nabla uses. One setting for everything: nabla splits each matrix product
+/// across its own threads and runs OpenBLAS single-threaded inside each part, so there is one set
+/// of worker threads and the cores are never oversubscribed.
 #pragma once
 
 namespace nabla {

@@ -43,6 +43,7 @@ Blas open_blas() {
     b.set_num_threads = symbol<decltype(b.set_num_threads)>(handle, "openblas_set_num_threads");
     b.get_num_threads = symbol<decltype(b.get_num_threads)>(handle, "openblas_get_num_threads");
     b.corename = symbol<decltype(b.corename)>(handle, "openblas_get_corename");
+    b.set_num_threads(1);  // nabla splits products across its own threads (split_pool.hpp)
     return b;
 }
 

@@ -9,8 +9,12 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
+#include <vector>
+
+#include "cpu/split_pool.hpp"
 
 namespace nabla::cpu {
 
@@ -46,7 +50,7 @@ inline void gemv(bool trans, std::size_t rows, std::size_t cols, T alpha, const 
 // product over k = 1 (one sample's weight gradient) an outer product: both go to their own
 // routines, since a GEMM would first copy ("pack") the whole weight matrix for them.
 template <class T>
-inline void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* A,
+inline void gemm_on_this_thread(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* A,
                  std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
     if (m == 1 && n > 1) {  // Cᵀ = op(B)ᵀ op(A)ᵀ: B as stored is n × k (trans_b) or k × n
         gemv(!trans_b, trans_b ? n : k, trans_b ? k : n, alpha, B, ldb, A, trans_a ? lda : 1, beta, C);
@@ -74,6 +78,81 @@ inline void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::
         blas().sgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
     else
         blas().dgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
+}
+
+// Where a product is split across threads: blocks of C's rows (m), of C's columns (n), or of the
+// sum over k, each part then adding its partial product into C.
+enum class Split { none, rows, columns, sum };
+
+// Splits follow the rows of the largest matrix as stored. In a small batch's step that is the
+// weights W, and the forward pass Z = A Wᵀ (C's columns are W's rows), the update of W (C's rows)
+// and the back-propagated D W (W's rows are the sum over k) then give each thread the same block
+// of W: it stays in that core's cache. Splitting W differently in two products moves it between
+// the cores every step (measured here: three times slower than not splitting at all). In a large
+// batch the activations are the largest, and the parts are blocks of samples.
+inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, int parts) {
+    if (parts <= 1 || m * n * k < split_min_work) return Split::none;
+    const std::size_t a = m * k, b = k * n, c = m * n;
+    Split split;
+    if (c >= a && c >= b) split = Split::rows;
+    else if (a >= b) split = trans_a ? Split::sum : Split::rows;
+    else split = trans_b ? Split::columns : Split::sum;
+    const std::size_t extent = split == Split::rows ? m : split == Split::columns ? n : k;
+    return extent >= 16 * std::size_t(parts) ? split : Split::none;
+}
+
+// Room for the partial products of a split sum: one m × n block per part but the first, kept by
+// each calling thread and grown to the largest product it has split (so a step allocates nothing
+// once the first has run).
+template <class T>
+T* partial_products(std::size_t count) {
+    thread_local std::vector<T> partials;
+    if (partials.size() < count) partials.resize(count);
+    return partials.data();
+}
+
+// The product, on the calling thread or split across nabla's threads (see split_for). OpenBLAS
+// itself runs single-threaded inside each part.
+template <class T>
+inline void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* A,
+                 std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
+    const int parts = split_parts();
+    const Split split = split_for(trans_a, trans_b, m, n, k, parts);
+    if (split == Split::none) {
+        gemm_on_this_thread(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+        return;
+    }
+    T* partials = split == Split::sum ? partial_products<T>(std::size_t(parts - 1) * m * n) : nullptr;
+    run_in_parts(parts, [&](int part, int count) {
+        if (split == Split::rows) {
+            const auto [begin, end] = block_of(m, part, count);
+            gemm_on_this_thread(trans_a, trans_b, end - begin, n, k, alpha, A + begin * (trans_a ? 1 : lda), lda, B,
+                                ldb, beta, C + begin * ldc, ldc);
+        } else if (split == Split::columns) {
+            const auto [begin, end] = block_of(n, part, count);
+            gemm_on_this_thread(trans_a, trans_b, m, end - begin, k, alpha, A, lda, B + begin * (trans_b ? ldb : 1),
+                                ldb, beta, C + begin, ldc);
+        } else {  // part 0 into C (with beta), the others into their partial blocks
+            const auto [begin, end] = block_of(k, part, count);
+            T* out = part == 0 ? C : partials + std::size_t(part - 1) * m * n;
+            if (begin == end && part > 0) {  // nothing of k left for this part (many threads, small k)
+                std::fill(out, out + m * n, T(0));
+                return;
+            }
+            gemm_on_this_thread(trans_a, trans_b, m, n, end - begin, alpha, A + begin * (trans_a ? lda : 1), lda,
+                                B + begin * (trans_b ? 1 : ldb), ldb, part == 0 ? beta : T(0), out,
+                                part == 0 ? ldc : n);
+        }
+    });
+    if (split != Split::sum) return;
+    // C += the other parts' partial products, itself split by rows when there are enough.
+    for_blocks(m, m * n * std::size_t(parts - 1), [&](std::size_t first, std::size_t end) {
+        for (int p = 1; p < parts; ++p) {
+            const T* partial = partials + std::size_t(p - 1) * m * n;
+            for (std::size_t i = first; i < end; ++i)
+                for (std::size_t j = 0; j < n; ++j) C[i * ldc + j] += partial[i * n + j];
+        }
+    });
 }
 
 }  // namespace nabla::cpu

@@ -1,10 +1,12 @@
 // The CPU backend's passes over memory that are not matrix products: each fuses what the seed
-// applies elementwise into one loop, so a batch is read and written once per step.
+// applies elementwise into one loop, so a batch is read and written once per step. A large batch's
+// pass is split into blocks across nabla's threads, like its products.
 #pragma once
 
 #include <cstddef>
 
 #include "core/activation_math.hpp"
+#include "cpu/split_pool.hpp"
 
 namespace nabla::cpu {
 
@@ -12,15 +14,17 @@ namespace nabla::cpu {
 template <class T>
 void add_bias_and_activate(Activation activation, const T* b, T* z, std::size_t n, std::size_t k) {
     math::with_activation(activation, [&](auto act) {
-        for (std::size_t i = 0; i < n; ++i) {
-            T* row = z + i * k;
-            if constexpr (act() == Activation::softmax) {
-                for (std::size_t j = 0; j < k; ++j) row[j] += b[j];
-                math::softmax_row(row, k);
-            } else {
-                for (std::size_t j = 0; j < k; ++j) row[j] = math::sigma(act(), row[j] + b[j]);
+        for_blocks(n, n * k, [&](std::size_t first, std::size_t end) {
+            for (std::size_t i = first; i < end; ++i) {
+                T* row = z + i * k;
+                if constexpr (act() == Activation::softmax) {
+                    for (std::size_t j = 0; j < k; ++j) row[j] += b[j];
+                    math::softmax_row(row, k);
+                } else {
+                    for (std::size_t j = 0; j < k; ++j) row[j] = math::sigma(act(), row[j] + b[j]);
+                }
             }
-        }
+        });
     });
 }
 
@@ -28,7 +32,9 @@ void add_bias_and_activate(Activation activation, const T* b, T* z, std::size_t 
 template <class T>
 void multiply_by_sigma_prime(Activation activation, const T* a, T* g, std::size_t count) {
     math::with_activation(activation, [&](auto act) {
-        for (std::size_t i = 0; i < count; ++i) g[i] *= math::sigma_prime_from_output(act(), a[i]);
+        for_blocks(count, count, [&](std::size_t first, std::size_t end) {
+            for (std::size_t i = first; i < end; ++i) g[i] *= math::sigma_prime_from_output(act(), a[i]);
+        });
     });
 }
 
@@ -36,11 +42,13 @@ void multiply_by_sigma_prime(Activation activation, const T* a, T* g, std::size_
 // beta = 0 overwrites out without reading it (as BLAS does), so out may start uninitialised.
 template <class T>
 void column_sums(const T* m, std::size_t n, std::size_t k, T alpha, T beta, T* out) {
-    for (std::size_t j = 0; j < k; ++j) out[j] = beta == T(0) ? T(0) : beta * out[j];
-    for (std::size_t i = 0; i < n; ++i) {
-        const T* row = m + i * k;
-        for (std::size_t j = 0; j < k; ++j) out[j] += alpha * row[j];
-    }
+    for_blocks(k, n * k, [&](std::size_t first, std::size_t end) {
+        for (std::size_t j = first; j < end; ++j) out[j] = beta == T(0) ? T(0) : beta * out[j];
+        for (std::size_t i = 0; i < n; ++i) {
+            const T* row = m + i * k;
+            for (std::size_t j = first; j < end; ++j) out[j] += alpha * row[j];
+        }
+    });
 }
 
 // out = x ⊙ y, elementwise.

@@ -9,7 +9,6 @@
 
 #include "core/loss_math.hpp"
 #include "cpu/denormals.hpp"
-#include "cpu/small_batch.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -72,7 +71,6 @@ std::size_t count_correct(const float* a, const float* y, std::size_t n, std::si
 float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
                  const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout, double clip_norm) {
     const cpu::FlushDenormals no_subnormals;
-    const cpu::SmallBatchThreads threads(n);
     forward(net, x, n, ws, dropout);
     const OptimizerSpec& spec = optimizer.spec();
     if (spec.kind == OptimizerKind::sgd && clip_norm == 0.0) {  // plain descent: applied inside backward

@@ -1,0 +1,63 @@
+// Runs one task in parts on several threads at once, for the matrix products of small batches.
+//
+// At batch 1 a training step is a handful of matrix–vector and outer products over the weights
+// (0.94 MB for 784-256-128-10), each too short for OpenBLAS's own threading to pay (it wakes
+// sleeping threads for every call). Here the other threads spin for a moment between parts, so a
+// hand-off costs a cache-line transfer, not a wake-up; each thread then runs single-threaded
+// BLAS on its block of rows of the weights, which stays in that core's cache from the forward
+// pass to the update.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <utility>
+
+namespace nabla::cpu {
+
+// How many parts work is split into: nabla's thread count (set_threads).
+int split_parts();
+
+// Work smaller than this (multiply-adds, or elements of a pass over memory) is not worth a
+// hand-off to another thread.
+constexpr std::size_t split_min_work = std::size_t(1) << 15;
+
+// Part `part` of [0, extent) in `parts` blocks, each a multiple of 16 long (64 bytes of floats),
+// so that two threads never write the same cache line; the last parts may be empty.
+inline std::pair<std::size_t, std::size_t> block_of(std::size_t extent, int part, int parts) {
+    const std::size_t chunk = ((extent + parts - 1) / parts + 15) / 16 * 16;
+    const std::size_t begin = std::min(extent, std::size_t(part) * chunk);
+    return {begin, std::min(extent, begin + chunk)};
+}
+
+// task(context, part, parts) for part = 0 … parts − 1, at the same time; part 0 on the calling
+// thread; returns when every part is done. One caller at a time uses the pool: a second caller
+// (another thread training its own network) runs all the parts itself, one after the other, so
+// that the result never depends on who had the pool.
+void run_in_parts(int parts, void (*task)(void* context, int part, int parts), void* context);
+
+template <class F>
+void run_in_parts(int parts, const F& f) {
+    run_in_parts(parts, [](void* c, int part, int n) { (*static_cast<const F*>(c))(part, n); },
+                 const_cast<void*>(static_cast<const void*>(&f)));
+}
+
+}  // namespace nabla::cpu
+
+namespace nabla::cpu {
+
+// f(begin, end) over blocks of [0, extent) on nabla's threads, or f(0, extent) on this one when
+// `work` is too small to share (or there are too few blocks).
+template <class F>
+void for_blocks(std::size_t extent, std::size_t work, const F& f) {
+    const int parts = split_parts();
+    if (parts <= 1 || work < split_min_work || extent < 16 * std::size_t(parts)) {
+        f(std::size_t(0), extent);
+        return;
+    }
+    run_in_parts(parts, [&](int part, int count) {
+        const auto [begin, end] = block_of(extent, part, count);
+        if (begin < end) f(begin, end);
+    });
+}
+
+}  // namespace nabla::cpu
