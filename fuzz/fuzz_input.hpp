@@ -22,7 +22,6 @@
 #include "nabla/dataset.hpp"
 #include "nabla/error.hpp"
 #include "nabla/model.hpp"
-#include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
 
 namespace nabla::fuzz {
@@ -124,7 +123,6 @@ inline void load_and_use_model(const std::string& path) {
 
 // A model input is loaded as it is and resealed.
 inline void load_model_input(Bytes bytes) {
-    set_threads(1);  // one sample needs no BLAS threads, and a fuzzer runs best single-threaded
     const TempFile raw(bytes);
     expect_success_or_error([&] { load_and_use_model(raw.path()); });
     const TempFile sealed(resealed(bytes));

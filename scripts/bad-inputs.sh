@@ -7,7 +7,8 @@
 #
 # Every case must exit non-zero with one line "nabla: error: ..." of valid UTF-8 on stderr and leave
 # no file behind; the last column names what a case got wrong, and the script then exits 1.
-# Needs only coreutils and gzip: gzip's trailer supplies the CRC-32 that model files use.
+# Needs only what every Debian has: coreutils, gzip (its trailer supplies the CRC-32 that model
+# files use), iconv and perl.
 set -euo pipefail
 export LC_ALL=C  # byte-wise text tools; the same sort order for ls and comm
 nabla=$(realpath "${1:-$(dirname "$0")/../build/tools/nabla}")
@@ -24,29 +25,27 @@ cell() {
   printf '%s' "${text//\`/\'}"
 }
 
-# case INPUT ARGS...: runs `nabla ARGS...` and prints the table row for it.
+# case_row INPUT ARGS...: runs `nabla ARGS...` and prints the table row for it.
 case_row() {
-  local input=$1 status=0 problems=() left
+  local input=$1 status=0 problems=() before left lines shown
   shift
-  local before
   before=$(ls -A)
   "$nabla" "$@" >/dev/null 2>"$work/stderr" || status=$?
-  left=$(comm -13 <(echo "$before") <(ls -A) | tr '\n' ' ')
-  local lines
+  left=$(comm -13 <(echo "$before") <(ls -A) | paste -sd ' ')
   lines=$(wc -l <"$work/stderr")
   [ "$status" -ne 0 ] || problems+=("exit code 0")
   [ "$lines" -eq 1 ] || problems+=("$lines lines on stderr")
   grep -q '^nabla: error: ' "$work/stderr" || problems+=("no 'nabla: error:'")
   iconv -f UTF-8 -t UTF-8 "$work/stderr" >/dev/null 2>&1 || problems+=("stderr is not UTF-8")
   [ -z "$left" ] || problems+=("left $left")
-  # Bytes that are not UTF-8 shown as \xNN, lines joined with ' ⏎ '.
-  local shown
+  # Bytes that are not UTF-8 shown as \xNN, lines joined with ' ⏎ ', so the table stays readable.
   shown=$(perl -pe 's/([\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3})|([\x80-\xFF])/
     defined $1 ? $1 : sprintf("\\x%02X", ord $2)/gex' "$work/stderr")
   shown=${shown//$'\n'/ ⏎ }
   local verdict="no file left"
   if [ ${#problems[@]} -gt 0 ]; then
-    verdict="**FAIL: $(IFS=';'; echo "${problems[*]}")**"
+    verdict=$(printf '%s; ' "${problems[@]}")
+    verdict="**FAIL: ${verdict%; }**"
     failures=$((failures + 1))
   fi
   rm -rf -- $left  # unquoted: one word per file
@@ -54,20 +53,25 @@ case_row() {
     "$verdict"
 }
 
-# Little-endian binary: u32 VALUE / u64 VALUE write 4 / 8 bytes.
+# Binary: byte VALUE writes one byte; u32 / u64 VALUE little-endian, be32 VALUE big-endian.
+byte() { printf "\\x$(printf %02x $(($1 & 255)))"; }
 le_bytes() {
-  local value=$1 count=$2 i
-  for ((i = 0; i < count; i++)); do printf "\\x$(printf %02x $(((value >> (8 * i)) & 255)))"; done
+  local i
+  for ((i = 0; i < $2; i++)); do byte $(($1 >> (8 * i))); done
 }
 u32() { le_bytes "$1" 4; }
 u64() { le_bytes "$1" 8; }
+be32() {
+  local i
+  for ((i = 3; i >= 0; i--)); do byte $(($1 >> (8 * i))); done
+}
 
-# IDX file: idx TYPE DIM... writes the header; the data follow.
+# idx_header TYPE DIM...: an IDX header (00 00 TYPE RANK, then the dimensions); the data follow.
 idx_header() {
   local type=$1 dim
   shift
-  printf "\\x00\\x00\\x$(printf %02x "$type")\\x$(printf %02x $#)"
-  for dim; do printf "\\x$(printf %02x $((dim >> 24 & 255)))\\x$(printf %02x $((dim >> 16 & 255)))\\x$(printf %02x $((dim >> 8 & 255)))\\x$(printf %02x $((dim & 255)))"; done
+  byte 0; byte 0; byte "$type"; byte $#
+  for dim; do be32 "$dim"; done
 }
 
 # Model files (docs/model-format.md): u64 at an offset, bytes patched in place, checksums redone.
@@ -79,9 +83,9 @@ crc32_of_first() {  # crc32_of_first FILE COUNT: the CRC-32 of the first COUNT b
   head -c "$2" "$1" | gzip -c | tail -c 8 | head -c 4
 }
 flip_byte() {  # flip_byte FILE OFFSET: inverts every bit of one byte
-  local byte
-  byte=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
-  printf "\\x$(printf %02x $((255 - byte)))" | patch "$1" "$2"
+  local value
+  value=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+  byte $((255 - value)) | patch "$1" "$2"
 }
 reseal() {  # recomputes the file checksum, so the loader gets past it to the bytes patched
   local size
@@ -134,7 +138,8 @@ case_row "a directory as data" train --data folder.csv --save out.nabla
 printf 'x1,x2,species\n5.1,3.5,setosa\n4.9,3.0,daisy\n' >unknown-class.csv
 case_row "CSV: class the model never saw" eval --model model.nabla --data unknown-class.csv
 printf 'x1,x2,x3,species\n5.1,3.5,1,setosa\n' >three-features.csv
-case_row "CSV: 3 features for a 2-feature model" predict --model model.nabla --data three-features.csv --output predictions.csv
+case_row "CSV: 3 features for a 2-feature model" predict --model model.nabla --data three-features.csv \
+  --output predictions.csv
 case_row "CSV data for an IDX model (2 vs 4 features)" eval --model idx.nabla --data good.csv
 printf 'x1,x2,species\n5.1,3.5,setosa\n4.9,3.0,virginica\n' | gzip -c | head -c 40 >truncated.csv.gz
 case_row "CSV: truncated gzip" train --data truncated.csv.gz --save out.nabla

@@ -9,8 +9,9 @@ bash tests/mpi/run_mpi_tests.sh build/tools/nabla  # data-parallel training unde
 bash scripts/test-package.sh   # the installed package, as a C++ user builds against it
 bash scripts/test-tsan.sh      # the thread-safety tests under ThreadSanitizer
 # The whole suite again under AddressSanitizer and UBSan (options and suppressions: tests/sanitizers/).
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNABLA_SANITIZE=address,undefined \
-  -DNABLA_BUILD_BENCH=OFF >/dev/null
+# -O1 -g1 (line tables, all a report needs) compiles in half the time of -O2 -g.
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+  -DNABLA_SANITIZE=address,undefined -DNABLA_BUILD_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$(nproc)"
 (source tests/sanitizers/env.sh && ctest --test-dir build-asan --output-on-failure -j "$(nproc)")
 bash scripts/bad-inputs.sh >/dev/null  # bad input of every kind: a one-line error, no file left
