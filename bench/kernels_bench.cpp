@@ -47,19 +47,6 @@ std::vector<float> one_hot_targets(std::size_t n, std::size_t classes, std::uint
     return y;
 }
 
-// Floating-point operations per sample, counted as `nabla bench` counts them: 2·in·out for each
-// layer's forward product; training adds as many for the weight gradient and, for every layer but
-// the first, as many again for the error sent below.
-double flops_per_sample(const Network<float>& net, bool training) {
-    double flops = 0;
-    for (std::size_t l = 0; l < net.depth(); ++l) {
-        const double mac = double(net.layer(l).in) * double(net.layer(l).out);
-        flops += 2 * mac;
-        if (training) flops += 2 * mac + (l > 0 ? 2 * mac : 0);
-    }
-    return flops;
-}
-
 // The "FLOP" counter: a rate, printed with SI prefixes ("121.6G/s" = 121.6 GFLOP/s).
 void set_flop_rate(benchmark::State& state, double flops_per_iteration) {
     state.counters["FLOP"] = benchmark::Counter(double(state.iterations()) * flops_per_iteration,
@@ -78,7 +65,7 @@ void BM_Forward(benchmark::State& state) {
     const std::vector<float> x = normal_values(n * net.input_size(), 2);
     Workspace<float> ws;
     for (auto _ : state) benchmark::DoNotOptimize(forward(net, x.data(), n, ws));
-    set_rate_counters(state, n, double(n) * flops_per_sample(net, false));
+    set_rate_counters(state, n, double(n) * net.spec().flops_per_sample(false));
 }
 
 void BM_TrainStep(benchmark::State& state) {
@@ -93,7 +80,7 @@ void BM_TrainStep(benchmark::State& state) {
     std::vector<float> grads(net.parameters().size());
     // A small learning rate keeps the weights finite however many steps the benchmark takes.
     for (auto _ : state) benchmark::DoNotOptimize(train_step(net, optimizer, ws, grads, x.data(), y.data(), n, 1e-3));
-    set_rate_counters(state, n, double(n) * flops_per_sample(net, true));
+    set_rate_counters(state, n, double(n) * net.spec().flops_per_sample(true));
 }
 
 // items_per_second = parameters/s; bytes_per_second counts each float array read or written once.

@@ -29,18 +29,6 @@ struct BenchFlags {
     DeviceFlags device;
 };
 
-// Floating-point operations per sample: 2·in·out multiply-adds per layer for the forward product,
-// as many for the weight gradient, and as many for the error sent below every layer but the first.
-double flops_per_sample(const Network<float>& net, bool inference) {
-    double flops = 0;
-    for (std::size_t l = 0; l < net.depth(); ++l) {
-        const double mac = double(net.layer(l).in) * double(net.layer(l).out);
-        flops += 2 * mac;
-        if (!inference) flops += 2 * mac + (l > 0 ? 2 * mac : 0);
-    }
-    return flops;
-}
-
 // A pool of distinct batches, cycled, so that a step does not see the same data every time: 8 of
 // them, fewer for huge batches (2^19 samples at most, a few GB).
 Dataset synthetic_pool(const Network<float>& net, std::size_t batch, std::uint64_t seed) {
@@ -110,7 +98,7 @@ int run_bench(const BenchFlags& f) {
     std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
     const double median = sorted[sorted.size() / 2];
     const double samples_per_s = double(f.batch) / median;
-    const double flops = flops_per_sample(net, f.inference);
+    const double flops = spec.flops_per_sample(!f.inference);
     const double gflops = samples_per_s * flops * 1e-9;
     if (f.json) {
         nlohmann::json j = {{"samples_per_s", samples_per_s},

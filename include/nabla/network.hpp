@@ -44,6 +44,10 @@ struct NetworkSpec {
     /// Throws Error on a zero-width layer, fewer than two widths, softmax on a hidden layer, or
     /// absurd sizes (more than 2^31 parameters).
     void validate() const;
+    /// Floating-point operations of the matrix products per sample: 2·in·out for each layer's
+    /// forward product; training adds as many for the weight gradient and, for every layer but the
+    /// first, as many again for the error sent below. What `nabla bench` reports GFLOP/s of.
+    double flops_per_sample(bool training) const;
 };
 
 /// Where layer l's parameters lie in the network's single parameter vector.

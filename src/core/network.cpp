@@ -28,6 +28,16 @@ Init parse_init(const std::string& name) {
     throw Error("unknown initializer '" + name + "' (expected auto, xavier or he)");
 }
 
+double NetworkSpec::flops_per_sample(bool training) const {
+    double flops = 0;
+    for (std::size_t l = 0; l + 1 < layers.size(); ++l) {
+        const double mac = double(layers[l]) * double(layers[l + 1]);
+        flops += 2 * mac;
+        if (training) flops += 2 * mac + (l > 0 ? 2 * mac : 0);
+    }
+    return flops;
+}
+
 void NetworkSpec::validate() const {
     if (layers.size() < 2)
         throw Error("a network needs at least two layer widths (inputs and outputs), got " +
