@@ -1,10 +1,8 @@
 #include "cpu/blas.hpp"
 
-#include <dlfcn.h>
-
 #include <cstdlib>
 
-#include "nabla/error.hpp"
+#include "core/shared_library.hpp"
 
 namespace nabla::cpu {
 
@@ -22,27 +20,18 @@ void choose_kernel() {
         setenv("OPENBLAS_CORETYPE", "Haswell", 0);
 }
 
-template <class F>
-F symbol(void* handle, const char* name) {
-    void* p = dlsym(handle, name);
-    if (!p) throw Error(std::string("OpenBLAS has no symbol ") + name);
-    return reinterpret_cast<F>(p);
-}
-
 Blas open_blas() {
     choose_kernel();
-    void* handle = nullptr;
-    for (const char* name : {"libopenblas.so.0", "libopenblas.so"})
-        if ((handle = dlopen(name, RTLD_NOW | RTLD_GLOBAL))) break;
-    if (!handle) throw Error("cannot open OpenBLAS (libopenblas.so.0): install libopenblas0 or libopenblas-dev");
+    // Opened into the global namespace, as a linked library would be.
+    const SharedLibrary library("OpenBLAS", {"libopenblas.so.0", "libopenblas.so"}, "",
+                                "install libopenblas0 or libopenblas-dev", true);
     Blas b;
-    b.sgemm = symbol<decltype(b.sgemm)>(handle, "cblas_sgemm");
-    b.dgemm = symbol<decltype(b.dgemm)>(handle, "cblas_dgemm");
-    b.sgemv = symbol<decltype(b.sgemv)>(handle, "cblas_sgemv");
-    b.dgemv = symbol<decltype(b.dgemv)>(handle, "cblas_dgemv");
-    b.set_num_threads = symbol<decltype(b.set_num_threads)>(handle, "openblas_set_num_threads");
-    b.get_num_threads = symbol<decltype(b.get_num_threads)>(handle, "openblas_get_num_threads");
-    b.corename = symbol<decltype(b.corename)>(handle, "openblas_get_corename");
+    b.sgemm = library.function<decltype(b.sgemm)>("cblas_sgemm");
+    b.dgemm = library.function<decltype(b.dgemm)>("cblas_dgemm");
+    b.sgemv = library.function<decltype(b.sgemv)>("cblas_sgemv");
+    b.dgemv = library.function<decltype(b.dgemv)>("cblas_dgemv");
+    b.set_num_threads = library.function<decltype(b.set_num_threads)>("openblas_set_num_threads");
+    b.corename = library.function<decltype(b.corename)>("openblas_get_corename");
     b.set_num_threads(1);  // nabla splits products across its own threads (split_pool.hpp)
     return b;
 }

@@ -24,7 +24,6 @@ struct Blas {
     decltype(&cblas_sgemv) sgemv;
     decltype(&cblas_dgemv) dgemv;
     decltype(&openblas_set_num_threads) set_num_threads;
-    decltype(&openblas_get_num_threads) get_num_threads;
     decltype(&openblas_get_corename) corename;
 };
 

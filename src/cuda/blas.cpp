@@ -1,10 +1,8 @@
 #include "cuda/blas.hpp"
 
-#include <dlfcn.h>
-
 #include <string>
 
-#include "nabla/error.hpp"
+#include "core/shared_library.hpp"
 
 namespace nabla::cuda {
 
@@ -23,29 +21,18 @@ cublasComputeType_t compute_type(Precision precision) {
 
 cublasOperation_t operation(bool transpose) { return transpose ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
-template <class F>
-F symbol(void* library, const char* name) {
-    void* p = dlsym(library, name);
-    if (!p) throw Error(std::string("cuBLAS has no symbol ") + name);
-    return reinterpret_cast<F>(p);
-}
-
 // This toolkit's cuBLAS: where the system finds libraries, else where the build found it.
 Cublas open_cublas() {
-    const std::string name = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
-    void* library = dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!library) library = dlopen((NABLA_CUDA_LIBRARY_DIR "/" + name).c_str(), RTLD_NOW | RTLD_LOCAL);
-    if (!library)
-        throw Error("cannot open cuBLAS (" + name + "): install the CUDA toolkit's cuBLAS, or add its directory to "
-                    "LD_LIBRARY_PATH");
+    const SharedLibrary library("cuBLAS", {"libcublas.so." + std::to_string(CUBLAS_VER_MAJOR)}, NABLA_CUDA_LIBRARY_DIR,
+                                "install the CUDA toolkit's cuBLAS, or add its directory to LD_LIBRARY_PATH");
     Cublas c;
-    c.create = symbol<decltype(c.create)>(library, "cublasCreate_v2");
-    c.destroy = symbol<decltype(c.destroy)>(library, "cublasDestroy_v2");
-    c.set_stream = symbol<decltype(c.set_stream)>(library, "cublasSetStream_v2");
-    c.set_workspace = symbol<decltype(c.set_workspace)>(library, "cublasSetWorkspace_v2");
-    c.set_atomics_mode = symbol<decltype(c.set_atomics_mode)>(library, "cublasSetAtomicsMode");
-    c.gemm = symbol<decltype(c.gemm)>(library, "cublasGemmEx");
-    c.status_string = symbol<decltype(c.status_string)>(library, "cublasGetStatusString");
+    c.create = library.function<decltype(c.create)>("cublasCreate_v2");
+    c.destroy = library.function<decltype(c.destroy)>("cublasDestroy_v2");
+    c.set_stream = library.function<decltype(c.set_stream)>("cublasSetStream_v2");
+    c.set_workspace = library.function<decltype(c.set_workspace)>("cublasSetWorkspace_v2");
+    c.set_atomics_mode = library.function<decltype(c.set_atomics_mode)>("cublasSetAtomicsMode");
+    c.gemm = library.function<decltype(c.gemm)>("cublasGemmEx");
+    c.status_string = library.function<decltype(c.status_string)>("cublasGetStatusString");
     return c;
 }
 
