@@ -29,13 +29,14 @@ Dataset shard(const Dataset& data, std::size_t begin, std::size_t end) {
 }
 
 // In-place sum of a buffer across `parties` threads.
+template <class T>
 class ThreadSum {
 public:
     explicit ThreadSum(std::ptrdiff_t parties) : added_(parties), read_(parties, [this]() noexcept { total_.clear(); }) {}
-    void operator()(std::span<float> buffer) {
+    void operator()(std::span<T> buffer) {
         {
             std::lock_guard lock(mutex_);
-            if (total_.empty()) total_.assign(buffer.size(), 0.0f);
+            if (total_.empty()) total_.assign(buffer.size(), T(0));
             for (std::size_t i = 0; i < buffer.size(); ++i) total_[i] += buffer[i];
         }
         added_.arrive_and_wait();
@@ -45,7 +46,7 @@ public:
 
 private:
     std::mutex mutex_;
-    std::vector<float> total_;
+    std::vector<T> total_;
     std::barrier<> added_;
     std::barrier<std::function<void()>> read_;
 };
@@ -67,7 +68,8 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
         Network<float> single(spec, 2);
         const auto single_history = train(single, data, &data, options(kind));
         for (std::size_t ranks : {2u, 3u}) {
-            ThreadSum sum{std::ptrdiff_t(ranks)};
+            ThreadSum<float> sum{std::ptrdiff_t(ranks)};
+            ThreadSum<double> sum_doubles{std::ptrdiff_t(ranks)};
             std::vector<Network<float>> nets(ranks, Network<float>(spec, 2));
             std::vector<std::vector<EpochMetrics>> histories(ranks);
             std::vector<std::thread> threads;
@@ -75,7 +77,7 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
                 threads.emplace_back([&, r] {
                     const std::size_t begin = data.samples() * r / ranks, end = data.samples() * (r + 1) / ranks;
                     const Dataset part = shard(data, begin, end);
-                    DataParallel parallel{data.samples(), begin, std::ref(sum)};
+                    DataParallel parallel{data.samples(), begin, std::ref(sum), std::ref(sum_doubles)};
                     TrainOptions o = options(kind);
                     o.parallel = &parallel;
                     histories[r] = train(nets[r], part, &part, o);

@@ -29,17 +29,7 @@ std::size_t Processes::total(std::size_t mine) const {
 }
 
 Metrics Processes::combine(const Metrics& mine) const {
-    if (!together()) return mine;
-    // Each mean weighted by its samples; RMSE through its mean square.
-    const double n = double(mine.samples);
-    std::vector<double> sums{n, mine.loss * n, mine.accuracy * n, mine.rmse * mine.rmse * n};
-    sum_doubles(sums);
-    Metrics all;
-    all.samples = std::size_t(sums[0]);
-    all.loss = sums[1] / sums[0];
-    all.accuracy = sums[2] / sums[0];
-    all.rmse = std::sqrt(sums[3] / sums[0]);
-    return all;
+    return together() ? combine_across_processes(mine, sum_doubles) : mine;
 }
 
 DataParallel data_parallel(const Processes& processes, std::size_t samples, std::size_t first, double& seconds) {
@@ -48,7 +38,8 @@ DataParallel data_parallel(const Processes& processes, std::size_t samples, std:
         processes.sum(buffer);
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    return {samples, first, timed_sum};
+    return {samples,        first,           timed_sum,           processes.sum_doubles,
+            processes.rank, processes.count, processes.local_rank, processes.broadcast};
 }
 
 namespace {
@@ -65,6 +56,8 @@ int run_as_rank(const std::function<int(const Processes&)>& command) {
     Processes processes;
     processes.rank = mpi.rank();
     processes.count = mpi.size();
+    processes.local_rank = mpi.local_rank();
+    processes.broadcast = [&mpi](std::span<std::byte> bytes) { mpi.broadcast(bytes); };
     processes.sum = [&mpi](std::span<float> buffer) { mpi.allreduce_sum(buffer); };
     processes.sum_doubles = [&mpi](std::span<double> buffer) { mpi.allreduce_sum(buffer); };
     try {

@@ -3,6 +3,7 @@
 // model; rank 0 alone prints and writes files. Alone, everything here is the identity.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <span>
@@ -17,8 +18,10 @@ namespace nabla::cli {
 struct Processes {
     int rank = 0;
     int count = 1;
+    int local_rank = 0;  // among the processes on this machine
     std::function<void(std::span<float>)> sum;          // adds a buffer across the processes, in place;
     std::function<void(std::span<double>)> sum_doubles;  // both unset alone
+    std::function<void(std::span<std::byte>)> broadcast;  // rank 0's bytes to all; unset alone
 
     bool together() const { return count > 1; }
     bool leader() const { return rank == 0; }  // the one that prints and writes files

@@ -62,11 +62,24 @@ struct TrainingState {
 /// `sum` adds a buffer across all processes in place (MPI_Allreduce), and every process then
 /// takes the identical step: the global batch, learning rate and results mean what they mean in
 /// one process.
+///
+/// On the GPU (`--device cuda`) each process takes one GPU and the gradients are summed there with
+/// NCCL, which `rank`, `processes`, `local_rank` and `broadcast` set up.
 struct DataParallel {
-    std::size_t samples = 0;                    ///< rows of the whole training set, over all processes
-    std::size_t first = 0;                      ///< the first of them this process holds
-    std::function<void(std::span<float>)> sum;  ///< adds a buffer across all processes, in place
+    std::size_t samples = 0;                             ///< rows of the whole training set, over all processes
+    std::size_t first = 0;                               ///< the first of them this process holds
+    std::function<void(std::span<float>)> sum;           ///< adds a buffer across all processes, in place
+    std::function<void(std::span<double>)> sum_doubles;  ///< the same for doubles (metrics)
+    int rank = 0;                                        ///< this process: 0 … processes − 1
+    int processes = 1;                                   ///< the processes training together
+    int local_rank = 0;  ///< this process among those on its machine: the GPU it takes
+    std::function<void(std::span<std::byte>)> broadcast;  ///< rank 0's bytes into every process's buffer
 };
+
+/// Metrics of every process's part of a data set combined as if measured on the whole (each mean
+/// weighted by its samples, the RMSE through its mean square); `sum` adds a buffer across the
+/// processes, as DataParallel::sum_doubles does.
+Metrics combine_across_processes(const Metrics& mine, const std::function<void(std::span<double>)>& sum);
 
 /// How to train: epochs, batches, optimizer, schedule, regularisation and callbacks.
 struct TrainOptions {

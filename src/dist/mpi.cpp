@@ -40,6 +40,13 @@ Mpi::Mpi() {
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
     check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+    // The processes that share this machine (its memory), numbered among themselves.
+    MPI_Comm machine = MPI_COMM_NULL;
+    check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &machine),
+          "MPI_Comm_split_type");
+    const int ranked = MPI_Comm_rank(machine, &local_rank_);
+    MPI_Comm_free(&machine);
+    check(ranked, "MPI_Comm_rank");
 }
 
 Mpi::~Mpi() { MPI_Finalize(); }
@@ -47,6 +54,14 @@ Mpi::~Mpi() { MPI_Finalize(); }
 void Mpi::allreduce_sum(std::span<float> buffer) const { allreduce(buffer, MPI_FLOAT); }
 
 void Mpi::allreduce_sum(std::span<double> buffer) const { allreduce(buffer, MPI_DOUBLE); }
+
+void Mpi::broadcast(std::span<std::byte> buffer) const {
+    constexpr std::size_t kMaxCount = std::numeric_limits<int>::max();
+    for (std::size_t at = 0; at < buffer.size(); at += kMaxCount) {
+        const int count = int(std::min(kMaxCount, buffer.size() - at));
+        check(MPI_Bcast(buffer.data() + at, count, MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+    }
+}
 
 void Mpi::abort_all(const std::string& message) const {
     std::fprintf(stderr, "nabla: error: rank %d of %d: %s\n", rank_, size_, message.c_str());

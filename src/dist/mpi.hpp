@@ -3,6 +3,7 @@
 // MPI (NABLA_MPI); the library itself never depends on it.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 
@@ -23,11 +24,15 @@ public:
 
     int rank() const { return rank_; }  // 0 .. size() − 1
     int size() const { return size_; }  // the processes of the job
+    int local_rank() const { return local_rank_; }  // among the job's processes on this machine
 
     // Adds the buffer element-wise across all processes, in place (MPI_Allreduce, MPI_SUM): every
     // process ends with the same sums.
     void allreduce_sum(std::span<float> buffer) const;
     void allreduce_sum(std::span<double> buffer) const;
+
+    // Copies rank 0's buffer into every other process's (MPI_Bcast).
+    void broadcast(std::span<std::byte> buffer) const;
 
     // Prints "nabla: error: rank R of N: MESSAGE" and ends every process of the job with exit
     // status 1 (MPI_Abort), so that one process's failure does not leave the others waiting.
@@ -36,6 +41,7 @@ public:
 private:
     int rank_ = 0;
     int size_ = 1;
+    int local_rank_ = 0;
 };
 
 }  // namespace nabla::dist

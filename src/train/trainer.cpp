@@ -84,6 +84,18 @@ float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<flo
     return loss;
 }
 
+Metrics combine_across_processes(const Metrics& mine, const std::function<void(std::span<double>)>& sum) {
+    const double n = double(mine.samples);
+    std::vector<double> sums{n, mine.loss * n, mine.accuracy * n, mine.rmse * mine.rmse * n};
+    sum(sums);
+    Metrics all;
+    all.samples = std::size_t(sums[0]);
+    all.loss = sums[1] / sums[0];
+    all.accuracy = sums[2] / sums[0];
+    all.rmse = std::sqrt(sums[3] / sums[0]);
+    return all;
+}
+
 void clip_to_norm(std::span<float> grads, double max_norm) {
     double squares = 0;
     for (const float g : grads) squares += double(g) * double(g);
@@ -122,18 +134,6 @@ float parallel_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<
     return loss;
 }
 
-// Metrics of every process's part of a data set, combined as if measured on the whole.
-Metrics sum_across_processes(const Metrics& local, const DataParallel& parallel) {
-    const float n = float(local.samples);
-    std::vector<float> sums{n, float(local.loss) * n, float(local.accuracy) * n, float(local.rmse * local.rmse) * n};
-    parallel.sum(sums);
-    Metrics global;
-    global.samples = std::size_t(sums[0]);
-    global.loss = sums[1] / sums[0];
-    global.accuracy = sums[2] / sums[0];
-    global.rmse = std::sqrt(sums[3] / sums[0]);
-    return global;
-}
 
 // "layer 2 weights" for the first layer whose parameters or outputs are not finite: where a
 // divergence shows first, for the message that stops training.
@@ -275,7 +275,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
         metrics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         metrics.samples_per_second = double(n) / std::max(metrics.seconds, 1e-9);
         if (validation) metrics.validation = evaluate(net, *validation);
-        if (validation && parallel) metrics.validation = sum_across_processes(*metrics.validation, *parallel);
+        if (validation && parallel) metrics.validation = combine_across_processes(*metrics.validation, parallel->sum_doubles);
         state.history.push_back(metrics);
         state.position = 0;
         if (options.on_epoch) options.on_epoch(metrics);
