@@ -8,6 +8,7 @@
 #include <memory>
 #include <numeric>
 
+#include "cuda/nccl.hpp"
 #include "cuda/training.hpp"
 #include "nabla/error.hpp"
 
@@ -24,7 +25,20 @@ void check_supported(const TrainOptions& options) {
     if (options.clip_norm > 0) refuse("--clip-norm");
     if (options.on_divergence != TrainOptions::OnDivergence::stop) refuse("--on-divergence skip-batch");
     if (options.on_checkpoint || options.resume) refuse("checkpointing");
-    if (options.parallel) refuse("data-parallel training");
+}
+
+// This process's rows of each batch of an epoch, in the device's order layout: step s's rows at
+// [s · batch, s · batch + count[s]), as indices into the process's own part of the data (rows
+// first … first + held − 1 of the whole set). Alone, the order itself and every batch whole.
+void local_batches(const std::vector<std::size_t>& order, std::size_t batch, std::size_t first, std::size_t held,
+                   std::vector<std::size_t>& local, std::vector<std::size_t>& count) {
+    const std::size_t steps = (order.size() + batch - 1) / batch;
+    local.assign(steps * batch, 0);
+    count.assign(steps, 0);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const std::size_t s = i / batch, row = order[i] - first;  // wraps around for rows below first
+        if (row < held) local[s * batch + count[s]++] = row;
+    }
 }
 
 // a^F for every row of x, through net, `batch` rows at a time.
@@ -58,14 +72,19 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     check_fits(net, data, "training");
     if (validation) check_fits(net, *validation, "validation");
 
-    const std::size_t n = data.samples();
+    // Data-parallel: every process walks the same order of all n rows and trains on the rows of
+    // each batch it holds, as in the CPU trainer.
+    const DataParallel* parallel = options.parallel;
+    if (parallel) select_device(*parallel);
+    const std::size_t n = parallel ? parallel->samples : data.samples();
+    const std::size_t first = parallel ? parallel->first : 0;
     const std::size_t batch = options.batch == 0 ? n : std::min(options.batch, n);
     const std::size_t steps_per_epoch = (n + batch - 1) / batch;
     const std::size_t total_steps = steps_per_epoch * options.epochs;
     const bool classification = data.task == Task::classification;
 
-    DeviceTraining run(net, data, options.optimizer, batch, precision);
-    std::vector<std::size_t> order(n);
+    DeviceTraining run(net, data, options.optimizer, batch, precision, parallel);
+    std::vector<std::size_t> order(n), local_order, held(steps_per_epoch, batch);
     std::iota(order.begin(), order.end(), std::size_t(0));
     Rng order_rng(options.seed);
     std::vector<float> rates(steps_per_epoch);
@@ -79,8 +98,10 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
             lr = options.schedule.rate(options.optimizer.learning_rate, first_step + s, steps_per_epoch, total_steps);
             rates[s] = float(lr);
         }
-        run.start_epoch(order, rates);
-        for (std::size_t begin = 0; begin < n; begin += batch) run.step(std::min(batch, n - begin));
+        if (parallel) local_batches(order, batch, first, data.samples(), local_order, held);
+        run.start_epoch(parallel ? local_order : order, rates);
+        for (std::size_t s = 0, begin = 0; begin < n; ++s, begin += batch)
+            run.step(parallel ? held[s] : std::min(batch, n - begin), std::min(batch, n - begin));
         const StepState state = run.state();
         if (state.diverged_step >= 0) {
             run.network().download(net);  // θ as it was before the diverged step
@@ -98,6 +119,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
         if (validation)
             metrics.validation =
                 evaluate_outputs(net.spec().loss, *validation, predict_rows(run.network(), validation->x, batch));
+        if (validation && parallel) metrics.validation = combine_across_processes(*metrics.validation, parallel->sum_doubles);
         history.push_back(metrics);
         if (options.on_epoch) options.on_epoch(metrics);
     }

@@ -57,16 +57,16 @@ void DeviceNetwork::download_output(std::size_t n, float* out) const {
 }
 
 // core/network.cpp's backward_into and dense_backward: per layer, from the top,
-// ∂L_T/∂W^l = (1/n) D^T A^(l−1), ∂L_T/∂b^l = (1/n) Σ_i d_i, and below it
+// ∂L_T/∂W^l = (1/batch) D^T A^(l−1), ∂L_T/∂b^l = (1/batch) Σ_i d_i, and below it
 // d^(l−1) = ((W^l)^T d^l) ⊙ σ'(z^(l−1)) as D W^l, then σ' from a^(l−1).
-void DeviceNetwork::backward(const float* y, std::size_t n) {
+void DeviceNetwork::backward(const float* y, std::size_t n, std::size_t batch) {
     const LayerShape& top = layers_.back();
     GemmMatrix& d_top = d_.back();
     output_error(stream_, loss_, top.activation, a_.back().values.data(), y, n, top.out, d_top.values.data(),
                  d_top.copy_or_null(), sample_stats_.data());
     column_sums(stream_, sample_stats_.data(), n, 2, 1.0f, loss_and_correct_.data(), scratch_.data());
 
-    const float mean = 1.0f / float(n);
+    const float mean = 1.0f / float(batch);
     float* gradient = gradient_.data();
     for (std::size_t l = layers_.size(); l-- > 0;) {
         const LayerShape& s = layers_[l];
@@ -81,6 +81,12 @@ void DeviceNetwork::backward(const float* y, std::size_t n) {
         multiply_by_sigma_prime(stream_, layers_[l - 1].activation, a_[l - 1].values.data(), below.values.data(),
                                 n * s.in, below.copy_or_null());
     }
+}
+
+void DeviceNetwork::clear_gradient() {
+    check(cudaMemsetAsync(gradient_.data(), 0, gradient_.size() * sizeof(float), stream_), "cudaMemsetAsync");
+    check(cudaMemsetAsync(loss_and_correct_.data(), 0, loss_and_correct_.size() * sizeof(float), stream_),
+          "cudaMemsetAsync");
 }
 
 }  // namespace nabla::cuda

@@ -33,8 +33,14 @@ public:
 
     // After forward(): d^F from the targets y (n × outputs, on the device), then d^l layer by layer
     // down, with ∇L_T into gradient() and {Σ_i L_i, correctly classified samples} into
-    // loss_and_correct().
-    void backward(const float* y, std::size_t n);
+    // loss_and_correct(). L_T is the mean over `batch` samples (n, unless these n are one
+    // process's part of a larger batch in data-parallel training).
+    void backward(const float* y, std::size_t n, std::size_t batch);
+    void backward(const float* y, std::size_t n) { backward(y, n, n); }
+    // What backward() gives a process holding none of the batch: a zero gradient and sums.
+    void clear_gradient();
+    DeviceBuffer<float>& gradient() { return gradient_; }
+    DeviceBuffer<float>& loss_and_correct() { return loss_and_correct_; }
     const DeviceBuffer<float>& loss_and_correct() const { return loss_and_correct_; }
 
 private:
