@@ -67,7 +67,8 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
     for (OptimizerKind kind : {OptimizerKind::sgd, OptimizerKind::adam}) {
         Network<float> single(spec, 2);
         const auto single_history = train(single, data, &data, options(kind));
-        for (std::size_t ranks : {2u, 3u}) {
+        for (std::size_t ranks : {2u, 3u})
+        for (const bool overlap : {false, true}) {  // sums after the backward pass, or layer by layer
             ThreadSum<float> sum{std::ptrdiff_t(ranks)};
             ThreadSum<double> sum_doubles{std::ptrdiff_t(ranks)};
             std::vector<Network<float>> nets(ranks, Network<float>(spec, 2));
@@ -78,6 +79,10 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
                     const std::size_t begin = data.samples() * r / ranks, end = data.samples() * (r + 1) / ranks;
                     const Dataset part = shard(data, begin, end);
                     DataParallel parallel{data.samples(), begin, std::ref(sum), std::ref(sum_doubles)};
+                    if (overlap) {  // started sums finish at once here: what is checked is their order
+                        parallel.start_sum = std::ref(sum);
+                        parallel.finish_sums = [] {};
+                    }
                     TrainOptions o = options(kind);
                     o.parallel = &parallel;
                     histories[r] = train(nets[r], part, &part, o);
@@ -88,7 +93,8 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
                 const auto p = nets[r].parameters(), q = single.parameters();
                 for (std::size_t i = 0; i < p.size(); ++i)
                     ASSERT_NEAR(p[i], q[i], 1e-5 * std::max(1.0f, std::abs(q[i])))
-                        << optimizer_name(kind) << ", " << ranks << " processes, rank " << r << ", parameter " << i;
+                        << optimizer_name(kind) << ", " << ranks << " processes, rank " << r << ", parameter " << i
+                        << (overlap ? ", sums overlapped" : "");
                 EXPECT_NEAR(histories[r].back().train_loss, single_history.back().train_loss, 1e-5);
                 EXPECT_NEAR(histories[r].back().validation->accuracy, single_history.back().validation->accuracy, 1e-6);
                 EXPECT_EQ(histories[r].back().validation->samples, data.samples());

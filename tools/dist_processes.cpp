@@ -32,14 +32,24 @@ Metrics Processes::combine(const Metrics& mine) const {
     return together() ? combine_across_processes(mine, sum_doubles) : mine;
 }
 
-DataParallel data_parallel(const Processes& processes, std::size_t samples, std::size_t first, double& seconds) {
-    auto timed_sum = [&processes, &seconds](std::span<float> buffer) {
+DataParallel data_parallel(const Processes& processes, std::size_t samples, std::size_t first, bool overlap,
+                           double& seconds) {
+    // The time spent in the sums: all of it, or when they overlap the backward pass, the time
+    // spent starting them and then waiting for what the backward pass did not hide.
+    auto timed = [&seconds](auto&& call) {
         const auto start = std::chrono::steady_clock::now();
-        processes.sum(buffer);
+        call();
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    return {samples,        first,           timed_sum,           processes.sum_doubles,
-            processes.rank, processes.count, processes.local_rank, processes.broadcast};
+    DataParallel parallel{samples,        first,           {},
+                          processes.sum_doubles, processes.rank, processes.count, processes.local_rank,
+                          processes.broadcast};
+    parallel.sum = [&processes, timed](std::span<float> buffer) { timed([&] { processes.sum(buffer); }); };
+    if (overlap && processes.start_sum) {
+        parallel.start_sum = [&processes, timed](std::span<float> b) { timed([&] { processes.start_sum(b); }); };
+        parallel.finish_sums = [&processes, timed] { timed([&] { processes.finish_sums(); }); };
+    }
+    return parallel;
 }
 
 namespace {
@@ -52,12 +62,14 @@ bool launched_by_mpi() {
 
 #ifdef NABLA_HAS_MPI
 int run_as_rank(const std::function<int(const Processes&)>& command) {
-    const dist::Mpi mpi;
+    dist::Mpi mpi;
     Processes processes;
     processes.rank = mpi.rank();
     processes.count = mpi.size();
     processes.local_rank = mpi.local_rank();
     processes.broadcast = [&mpi](std::span<std::byte> bytes) { mpi.broadcast(bytes); };
+    processes.start_sum = [&mpi](std::span<float> buffer) { mpi.start_sum(buffer); };
+    processes.finish_sums = [&mpi] { mpi.finish_sums(); };
     processes.sum = [&mpi](std::span<float> buffer) { mpi.allreduce_sum(buffer); };
     processes.sum_doubles = [&mpi](std::span<double> buffer) { mpi.allreduce_sum(buffer); };
     try {

@@ -22,6 +22,8 @@ struct Processes {
     std::function<void(std::span<float>)> sum;          // adds a buffer across the processes, in place;
     std::function<void(std::span<double>)> sum_doubles;  // both unset alone
     std::function<void(std::span<std::byte>)> broadcast;  // rank 0's bytes to all; unset alone
+    std::function<void(std::span<float>)> start_sum;      // as DataParallel's; unset alone
+    std::function<void()> finish_sums;
 
     bool together() const { return count > 1; }
     bool leader() const { return rank == 0; }  // the one that prints and writes files
@@ -36,8 +38,10 @@ struct Processes {
 };
 
 // The trainer's hook for training together: this process holds rows [first, first + its rows) of
-// `samples`, and the time its sums take is added to `seconds`, for the report after training.
-DataParallel data_parallel(const Processes& processes, std::size_t samples, std::size_t first, double& seconds);
+// `samples`; with `overlap`, each layer's gradient sum starts during the backward pass. The time
+// its sums take is added to `seconds`, for the report after training.
+DataParallel data_parallel(const Processes& processes, std::size_t samples, std::size_t first, bool overlap,
+                           double& seconds);
 
 // Runs a command as this process's part of the run: under an MPI launcher (mpirun, srun), as one rank
 // of the job, where an error on any rank ends every rank at once instead of leaving the others

@@ -28,7 +28,7 @@ struct TrainFlags {
     std::string hidden = "256,128", activation = "relu", output_activation, loss, optimizer = "adam";
     std::string init = "auto", schedule = "cosine";
     double lr = 1e-3, weight_decay = 0, momentum = 0.9, dropout = 0, val_split = 0, clip_norm = 0;
-    bool nesterov = false, no_standardize = false, quiet = false;
+    bool nesterov = false, no_standardize = false, quiet = false, overlap_sums = false;
     std::size_t batch = 128, epochs = 0, checkpoint_every = 0;  // epochs 0: default_epochs()
     std::uint64_t seed = 1;
     std::optional<int> threads;  // none: all cores, or one a process when processes train together
@@ -171,7 +171,8 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     double summing_seconds = 0;
     std::optional<DataParallel> parallel;
     if (processes.together())
-        options.parallel = &parallel.emplace(data_parallel(processes, samples, load.rows->begin, summing_seconds));
+        options.parallel =
+            &parallel.emplace(data_parallel(processes, samples, load.rows->begin, f.overlap_sums, summing_seconds));
     if (checkpoint) {
         if (checkpoint->model.network.spec().layers != spec.layers)
             throw Error(checkpoint_file(f.checkpoint) + ": the checkpoint's network does not fit the training data");
@@ -291,6 +292,9 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--checkpoint-every", f.checkpoint_every, "also checkpoint every N steps (0: after each epoch only)")
         ->capture_default_str();
     app.add_option("--max-memory", f.max_memory, "refuse runs needing more memory than this (e.g. 8G; default: available)");
+    app.add_flag("--overlap-sums", f.overlap_sums,
+                 "under mpirun: start each layer's gradient sum as soon as the backward pass has it (pays where "
+                 "MPI progresses sums in the background; see docs/distributed.md)");
     app.add_flag("--quiet,-q", f.quiet, "print only the final results");
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -133,6 +134,14 @@ const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>&
 /// is not finite (divergence) it returns at once and writes nothing.
 template <class T>
 T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<std::type_identity_t<T>> grads);
+
+/// The same backward pass, calling layer_done(l) as soon as layer l's part of grads (∂L_T/∂W^l and
+/// ∂L_T/∂b^l: parameters layer(l).w_offset up to layer(l).b_offset + layer(l).out) is final, from
+/// the top layer down, so that a caller can send it on while the layers below are computed. When
+/// L_T is not finite nothing is written and no layer is reported.
+template <class T>
+T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<std::type_identity_t<T>> grads,
+           const std::function<void(std::size_t)>& layer_done);
 
 /// The same backward pass, applying the seed's gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
 /// (λ on weights only) to each layer as soon as its error is known, so the gradient is never stored:

@@ -74,6 +74,11 @@ struct DataParallel {
     int processes = 1;                                   ///< the processes training together
     int local_rank = 0;  ///< this process among those on its machine: the GPU it takes
     std::function<void(std::span<std::byte>)> broadcast;  ///< rank 0's bytes into every process's buffer
+    /// Optional, to overlap the sums with the backward pass: starts adding a buffer across all
+    /// processes in place (MPI_Iallreduce) and returns at once; the buffer stays put until
+    /// finish_sums. Unset: `sum`, once the backward pass is done.
+    std::function<void(std::span<float>)> start_sum;
+    std::function<void()> finish_sums;  ///< waits until every sum started has finished
 };
 
 /// Metrics of every process's part of a data set combined as if measured on the whole (each mean

@@ -205,7 +205,8 @@ const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>&
 // The backward pass: d^F, then d^l layer by layer downwards, each layer's ∂L_T/∂θ into the sink.
 // Returns L_T; when it is not finite, nothing is written (a diverged step never reaches θ).
 template <class T>
-static T backward_into(const Network<T>& net, const T* y, Workspace<T>& ws, const GradientSink<T>& sink) {
+static T backward_into(const Network<T>& net, const T* y, Workspace<T>& ws, const GradientSink<T>& sink,
+                       const std::function<void(std::size_t)>& layer_done = {}) {
     const std::size_t n = ws.n;
     const std::size_t F = net.depth();
     const std::size_t k = net.output_size();
@@ -224,6 +225,7 @@ static T backward_into(const Network<T>& net, const T* y, Workspace<T>& ws, cons
     for (std::size_t l = F; l-- > 0;) {
         T* d_prev = l > 0 ? ws.d[l - 1].data() : nullptr;
         dense_backward(net, l, ws.d[l].data(), ws.layer_input(l), n, sink, d_prev);
+        if (layer_done) layer_done(l);
         if (!d_prev) continue;
         // d^(l−1) = ((W^l)^T d^l) ⊙ σ'(z^(l−1)), times the dropout mask where units were dropped.
         const std::size_t count = n * net.layer(l).in;
@@ -235,8 +237,14 @@ static T backward_into(const Network<T>& net, const T* y, Workspace<T>& ws, cons
 
 template <class T>
 T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<std::type_identity_t<T>> grads) {
+    return backward(net, y, ws, grads, {});
+}
+
+template <class T>
+T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<std::type_identity_t<T>> grads,
+           const std::function<void(std::size_t)>& layer_done) {
     if (grads.size() != net.parameters().size()) throw Error("gradient buffer does not match the network");
-    return backward_into(net, y, ws, GradientSink<T>{grads.data(), T(1), T(0), T(0)});
+    return backward_into(net, y, ws, GradientSink<T>{grads.data(), T(1), T(0), T(0)}, layer_done);
 }
 
 template <class T>
@@ -257,6 +265,8 @@ T loss_sum(Loss loss, const T* a, const T* y, std::size_t n, std::size_t k) {
     template struct Workspace<T>;                                                                    \
     template const T* forward(const Network<T>&, const T*, std::size_t, Workspace<T>&, const Dropout&); \
     template T backward(const Network<T>&, const T*, Workspace<T>&, std::span<std::type_identity_t<T>>);                   \
+    template T backward(const Network<T>&, const T*, Workspace<T>&, std::span<std::type_identity_t<T>>,                    \
+                        const std::function<void(std::size_t)>&);                                                       \
     template T backward_descend(Network<T>&, const T*, Workspace<T>&, double, double);               \
     template T loss_sum(Loss, const T*, const T*, std::size_t, std::size_t);
 NABLA_INSTANTIATE(float)

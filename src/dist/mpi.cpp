@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 #include <limits>
 
 #include "nabla/error.hpp"
@@ -33,7 +34,11 @@ void allreduce(std::span<T> buffer, MPI_Datatype type) {
 
 }  // namespace
 
-Mpi::Mpi() {
+struct Mpi::Requests {
+    std::vector<MPI_Request> list;
+};
+
+Mpi::Mpi() : pending_(std::make_unique<Requests>()) {
     // Only the main thread calls MPI; the BLAS threads never do.
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
@@ -54,6 +59,24 @@ Mpi::~Mpi() { MPI_Finalize(); }
 void Mpi::allreduce_sum(std::span<float> buffer) const { allreduce(buffer, MPI_FLOAT); }
 
 void Mpi::allreduce_sum(std::span<double> buffer) const { allreduce(buffer, MPI_DOUBLE); }
+
+void Mpi::start_sum(std::span<float> buffer) {
+    constexpr std::size_t kMaxCount = std::numeric_limits<int>::max();
+    for (std::size_t at = 0; at < buffer.size(); at += kMaxCount) {
+        const int count = int(std::min(kMaxCount, buffer.size() - at));
+        MPI_Request& request = pending_->list.emplace_back(MPI_REQUEST_NULL);
+        check(MPI_Iallreduce(MPI_IN_PLACE, buffer.data() + at, count, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &request),
+              "MPI_Iallreduce");
+    }
+    // Open MPI moves a non-blocking sum along only inside MPI calls: test them all now.
+    int done = 0;
+    check(MPI_Testall(int(pending_->list.size()), pending_->list.data(), &done, MPI_STATUSES_IGNORE), "MPI_Testall");
+}
+
+void Mpi::finish_sums() {
+    check(MPI_Waitall(int(pending_->list.size()), pending_->list.data(), MPI_STATUSES_IGNORE), "MPI_Waitall");
+    pending_->list.clear();
+}
 
 void Mpi::broadcast(std::span<std::byte> buffer) const {
     constexpr std::size_t kMaxCount = std::numeric_limits<int>::max();

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <span>
+#include <memory>
 #include <string>
 
 namespace nabla::dist {
@@ -31,6 +32,12 @@ public:
     void allreduce_sum(std::span<float> buffer) const;
     void allreduce_sum(std::span<double> buffer) const;
 
+    // Starts adding the buffer across all processes in place (MPI_Iallreduce) and lets the sums
+    // started before progress; finish_sums() waits for all of them. The buffer must stay put
+    // until then, and every process must start the same sums in the same order.
+    void start_sum(std::span<float> buffer);
+    void finish_sums();
+
     // Copies rank 0's buffer into every other process's (MPI_Bcast).
     void broadcast(std::span<std::byte> buffer) const;
 
@@ -42,6 +49,8 @@ private:
     int rank_ = 0;
     int size_ = 1;
     int local_rank_ = 0;
+    struct Requests;  // the MPI_Requests of the sums started and not yet finished (mpi.cpp)
+    std::unique_ptr<Requests> pending_;
 };
 
 }  // namespace nabla::dist

@@ -110,22 +110,41 @@ namespace {
 // One data-parallel step: this process's rows of the global batch (m of `global`), then the
 // gradient, the loss and the count of correct answers summed across processes, so that every
 // process takes the identical step. `reduced` has room for the gradient and those two sums.
+//
+// With DataParallel::start_sum each layer's gradient is sent as soon as the backward pass has it
+// (the top layer first), while the layers below are computed; every process starts the same sums
+// in the same order (layers F … 1, then loss and count), whatever its rows, as MPI requires.
 float parallel_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::vector<float>& reduced,
                     const float* x, const float* y, std::size_t m, std::size_t global, double lr,
                     const Dropout& dropout, const TrainOptions& options, std::size_t& correct) {
     const cpu::FlushDenormals no_subnormals;
+    const DataParallel& parallel = *options.parallel;
+    const bool overlap = bool(parallel.start_sum);
     const std::size_t count = net.parameters().size();
     const std::span<float> grads(reduced.data(), count);
     std::fill(reduced.begin(), reduced.end(), 0.0f);
+    const float share = float(m) / float(global);  // local mean → its part of the global mean
+    std::size_t unsent = net.depth();              // layers 0 … unsent − 1 are still to be sent
+    auto send = [&](std::size_t l) {
+        const LayerShape& s = net.layer(l);
+        const std::span<float> part = grads.subspan(s.w_offset, s.b_offset + s.out - s.w_offset);
+        for (float& g : part) g *= share;
+        if (overlap) parallel.start_sum(part);
+        unsent = l;
+    };
     if (m > 0) {
         forward(net, x, m, ws, dropout);
-        const float loss = backward(net, y, ws, grads);
-        const float share = float(m) / float(global);  // local mean → its part of the global mean
-        for (float& g : grads) g *= share;
+        const float loss = backward(net, y, ws, grads, send);
         reduced[count] = loss * float(m);
         reduced[count + 1] = float(count_correct(ws.a.back().data(), y, m, net.output_size()));
     }
-    options.parallel->sum(reduced);
+    while (unsent > 0) send(unsent - 1);  // no rows here, or a loss that is not finite: zeros
+    if (overlap) {
+        parallel.start_sum(std::span(reduced).subspan(count));
+        parallel.finish_sums();
+    } else {
+        parallel.sum(reduced);
+    }
     correct += std::size_t(reduced[count + 1]);
     const float loss = reduced[count] / float(global);
     if (!std::isfinite(loss)) return loss;
@@ -133,7 +152,6 @@ float parallel_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<
     optimizer.step(net, grads, lr);
     return loss;
 }
-
 
 // "layer 2 weights" for the first layer whose parameters or outputs are not finite: where a
 // divergence shows first, for the message that stops training.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Data-parallel `nabla train` under mpirun (docs/distributed.md), as scripts/test.sh runs it:
 #  1. 2 and 4 processes train the weights of one process: 50 steps on a CSV file whose classes are
-#     missing from some processes' shares and whose features need standardising, a regression, and
-#     Fashion-MNIST to the same test accuracy; only the first process prints and writes;
+#     missing from some processes' shares and whose features need standardising (also with the sums
+#     overlapping the backward pass), a regression, and Fashion-MNIST to the same test accuracy;
+#     only the first process prints and writes;
 #  2. a process killed mid-run ends the job within seconds, the model file untouched, and --resume
 #     then finishes with the weights of an uninterrupted run;
 #  3. bad data in one process's share ends the whole job at once, with the loader's one-line error.
@@ -65,7 +66,8 @@ steps=(--hidden "16,8" --batch 100 --epochs 5 --seed 11)  # 10 steps an epoch
 "$nabla" train --data classes.csv "${steps[@]}" -q --save one.nabla > /dev/null
 on 2 train --data classes.csv "${steps[@]}" --save two.nabla > two.out
 on 4 train --data classes.csv "${steps[@]}" -q --save four.nabla > /dev/null
-same_weights 1e-5 one.nabla two.nabla four.nabla
+on 4 train --data classes.csv "${steps[@]}" -q --overlap-sums --save four-overlapped.nabla > /dev/null
+same_weights 1e-5 one.nabla two.nabla four.nabla four-overlapped.nabla
 if [ "$(grep -c '^epoch 5/5' two.out)" != 1 ] || [ "$(grep -c '^model saved' two.out)" != 1 ]; then
   cat two.out; fail "the first process alone should print"
 fi
