@@ -1,6 +1,8 @@
 // Matrix products split across nabla's threads (src/cpu/blas.hpp, split_pool) compute what one
 // thread computes: blocks of rows or columns exactly, a split sum over k to rounding.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -102,6 +104,23 @@ TEST_F(ProductSplit, ContendedCallersGetTheSameBitsAsThePool) {
         });
     for (std::thread& caller : callers) caller.join();
     for (int t = 0; t < workers; ++t) EXPECT_EQ(mismatches[t], 0) << "caller " << t;
+}
+
+TEST_F(ProductSplit, AForkedChildSplitsProductsWithoutTheParentsThreads) {
+    set_threads(2);
+    EXPECT_LE(max_relative_difference<float>(false, true, {1, 256, 784}, 2), 1e-4);  // the pool is running
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {  // a child that waited for the parent's helpers would hang: the alarm ends it
+        alarm(10);
+        const bool same = max_relative_difference<float>(false, true, {1, 256, 784}, 2) <= 1e-4 &&
+                          max_relative_difference<float>(true, false, {256, 784, 1}, 2) == 0.0;
+        _exit(same ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status)) << "the child was killed by signal " << WTERMSIG(status);
+    EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST_F(ProductSplit, TrainingOnTwoThreadsMatchesOne) {

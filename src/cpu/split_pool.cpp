@@ -1,13 +1,11 @@
 #include "cpu/split_pool.hpp"
 
 #include <immintrin.h>
+#include <pthread.h>
 
 #include <atomic>
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <thread>
-#include <vector>
 
 namespace nabla::cpu {
 
@@ -17,13 +15,17 @@ namespace {
 // between two products of a step, shorter than anything a user would see as a busy core.
 constexpr int spins_before_sleep = 1500;
 
+// Never destroyed (its helpers are detached and may still be waiting when the process exits), and
+// reset in the child of a fork, which has none of the parent's helper threads.
 class SplitPool {
 public:
-    ~SplitPool() {
-        stop_.store(true);
-        generation_.fetch_add(1);
-        generation_.notify_all();
-        for (std::thread& t : helpers_) t.join();
+    SplitPool() {
+        pthread_atfork(nullptr, nullptr, [] { pool().forget_helpers(); });
+    }
+
+    static SplitPool& pool() {
+        static SplitPool& the_pool = *new SplitPool;
+        return the_pool;
     }
 
     void run(int parts, void (*task)(void*, int, int), void* context) {
@@ -36,7 +38,7 @@ public:
         context_ = context;
         mxcsr_ = _mm_getcsr();
         parts_ = parts;
-        remaining_.store(int(helpers_.size()), std::memory_order_relaxed);  // every helper answers
+        remaining_.store(helpers_, std::memory_order_relaxed);  // every helper answers
         generation_.fetch_add(1);  // publishes the task (seq_cst: ordered before the sleepers check)
         if (sleeping_.load() > 0) generation_.notify_all();
         task(context, 0, parts);
@@ -47,11 +49,17 @@ public:
 
 private:
     void ensure_helpers(int count) {
-        std::lock_guard lock(grow_);
-        while (int(helpers_.size()) < count) {
-            const int part = int(helpers_.size()) + 1;
-            helpers_.emplace_back([this, part, seen = generation_.load()] { help(part, seen); });
+        for (; helpers_ < count; ++helpers_) {
+            const int part = helpers_ + 1;
+            std::thread([this, part, seen = generation_.load()] { help(part, seen); }).detach();
         }
+    }
+
+    // In a forked child: the helper threads are the parent's, and the pool starts again without.
+    void forget_helpers() {
+        helpers_ = 0;
+        sleeping_.store(0);
+        busy_.clear();
     }
 
     // Helper `part` runs that part of every task with more parts (and only answers the others).
@@ -59,7 +67,6 @@ private:
     void help(int part, std::uint64_t seen) {
         for (;;) {
             seen = wait_for_task(seen);
-            if (stop_.load()) return;
             if (part < parts_) {
                 _mm_setcsr(mxcsr_);  // the caller's floating-point mode (a step flushes subnormals)
                 task_(context_, part, parts_);
@@ -90,20 +97,17 @@ private:
     std::atomic<std::uint64_t> generation_{0};
     std::atomic<int> sleeping_{0};
     std::atomic<int> remaining_{0};
-    std::atomic<bool> stop_{false};
     void (*task_)(void*, int, int) = nullptr;
     void* context_ = nullptr;
     int parts_ = 0;
     unsigned mxcsr_ = 0;
-    std::mutex grow_;
-    std::vector<std::thread> helpers_;
+    int helpers_ = 0;  // started (by the caller holding busy_)
 };
 
 }  // namespace
 
 void run_in_parts(int parts, void (*task)(void*, int, int), void* context) {
-    static SplitPool pool;
-    pool.run(parts, task, context);
+    SplitPool::pool().run(parts, task, context);
 }
 
 }  // namespace nabla::cpu

@@ -39,7 +39,7 @@ struct Mpi::Requests {
 };
 
 Mpi::Mpi() : pending_(std::make_unique<Requests>()) {
-    // Only the main thread calls MPI; the BLAS threads never do.
+    // Only the main thread calls MPI; nabla's worker threads (split_pool.hpp) never do.
     int provided = 0;
     MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
