@@ -3,12 +3,15 @@
 // checked without MPI (tests/mpi checks the real thing).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <barrier>
 #include <cmath>
 #include <mutex>
+#include <numeric>
 #include <thread>
 
 #include "nabla/trainer.hpp"
+#include "train/rows_held.hpp"
 
 #include "blobs.hpp"
 
@@ -101,6 +104,37 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
             }
         }
     }
+}
+
+TEST(DataParallel, EachRowOfABatchGoesToTheOneProcessHoldingIt) {
+    constexpr std::size_t n = 103, batch = 16, processes = 3;
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t(0));
+    Rng rng(5);
+    shuffle(order, rng);
+    for (std::size_t begin = 0; begin < n; begin += batch) {
+        const std::span<const std::size_t> window = std::span(order).subspan(begin, std::min(batch, n - begin));
+        std::vector<std::size_t> trained;  // rows of the whole set, over every process
+        for (std::size_t r = 0; r < processes; ++r) {
+            const std::size_t first = n * r / processes, held = n * (r + 1) / processes - first;
+            std::vector<std::size_t> mine(window.size());
+            mine.resize(rows_held(window, first, held, mine.data()));
+            for (std::size_t i = 0; i < mine.size(); ++i) {
+                ASSERT_LT(mine[i], held);
+                if (i > 0)  // in the window's order
+                    EXPECT_LT(std::find(window.begin(), window.end(), mine[i - 1] + first),
+                              std::find(window.begin(), window.end(), mine[i] + first));
+                trained.push_back(mine[i] + first);
+            }
+        }
+        std::vector<std::size_t> expected(window.begin(), window.end());
+        std::sort(expected.begin(), expected.end());
+        std::sort(trained.begin(), trained.end());
+        EXPECT_EQ(trained, expected) << "batch from " << begin;
+    }
+    std::vector<std::size_t> all(n);  // alone: the whole window, as it is
+    EXPECT_EQ(rows_held(order, 0, n, all.data()), n);
+    EXPECT_EQ(all, order);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "cuda/nccl.hpp"
 #include "cuda/training.hpp"
+#include "train/rows_held.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla::cuda {
@@ -27,17 +28,17 @@ void check_supported(const TrainOptions& options) {
     if (options.on_checkpoint || options.resume) refuse("checkpointing");
 }
 
-// This process's rows of each batch of an epoch, in the device's order layout: step s's rows at
-// [s · batch, s · batch + count[s]), as indices into the process's own part of the data (rows
-// first … first + held − 1 of the whole set). Alone, the order itself and every batch whole.
+// This process's rows of each batch of an epoch (rows_held.hpp), in the device's order layout:
+// step s's rows at [s · batch, s · batch + count[s]), as indices into the process's own part of
+// the data (rows first … first + held − 1 of the whole set).
 void local_batches(const std::vector<std::size_t>& order, std::size_t batch, std::size_t first, std::size_t held,
                    std::vector<std::size_t>& local, std::vector<std::size_t>& count) {
     const std::size_t steps = (order.size() + batch - 1) / batch;
     local.assign(steps * batch, 0);
     count.assign(steps, 0);
-    for (std::size_t i = 0; i < order.size(); ++i) {
-        const std::size_t s = i / batch, row = order[i] - first;  // wraps around for rows below first
-        if (row < held) local[s * batch + count[s]++] = row;
+    for (std::size_t s = 0; s < steps; ++s) {
+        const std::size_t begin = s * batch, size = std::min(batch, order.size() - begin);
+        count[s] = rows_held(std::span(order).subspan(begin, size), first, held, local.data() + begin);
     }
 }
 

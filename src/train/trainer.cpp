@@ -9,6 +9,7 @@
 
 #include "core/loss_math.hpp"
 #include "cpu/denormals.hpp"
+#include "train/rows_held.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -46,16 +47,15 @@ void check_fits(const Network<float>& net, const Dataset& data, const char* role
 namespace {
 
 // Copies the rows of the batch window order[begin, end) that this process holds (all of them
-// unless training is data-parallel: rows first … first + samples − 1) into x and y; returns how many.
+// unless training is data-parallel: rows_held.hpp) into x and y; returns how many. `rows` has
+// room for a batch.
 std::size_t gather_batch(const Dataset& data, const std::vector<std::size_t>& order, std::size_t begin,
-                         std::size_t end, std::size_t first, float* x, float* y) {
-    std::size_t m = 0;
-    for (std::size_t i = begin; i < end; ++i) {
-        const std::size_t row = order[i] - first;  // wraps around for rows below first
-        if (row >= data.samples()) continue;
-        std::memcpy(x + m * data.x.cols, data.x.row(row), data.x.cols * sizeof(float));
-        std::memcpy(y + m * data.y.cols, data.y.row(row), data.y.cols * sizeof(float));
-        ++m;
+                         std::size_t end, std::size_t first, std::size_t* rows, float* x, float* y) {
+    const std::size_t m =
+        rows_held(std::span(order).subspan(begin, end - begin), first, data.samples(), rows);
+    for (std::size_t i = 0; i < m; ++i) {
+        std::memcpy(x + i * data.x.cols, data.x.row(rows[i]), data.x.cols * sizeof(float));
+        std::memcpy(y + i * data.y.cols, data.y.row(rows[i]), data.y.cols * sizeof(float));
     }
     return m;
 }
@@ -237,6 +237,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     Workspace<float> ws;
     std::vector<float> grads(net.parameters().size() + (parallel ? 2 : 0));
     Matrix<float> x(batch, data.features()), y(batch, net.output_size());
+    std::vector<std::size_t> rows(batch);  // a batch's rows among this process's
 
     // The state as it stands now, for a checkpoint.
     auto checkpoint = [&] {
@@ -261,7 +262,8 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
         double lr = options.optimizer.learning_rate;
         while (state.position < n) {
             const std::size_t begin = state.position, end = std::min(begin + batch, n);
-            const std::size_t m = gather_batch(data, state.order, begin, end, first, x.data.data(), y.data.data());
+            const std::size_t m =
+                gather_batch(data, state.order, begin, end, first, rows.data(), x.data.data(), y.data.data());
             lr = options.schedule.rate(options.optimizer.learning_rate, state.step, steps_per_epoch, total_steps);
             const float loss =
                 parallel ? parallel_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, end - begin, lr,
