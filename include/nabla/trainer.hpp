@@ -44,7 +44,7 @@ struct TrainingState {
     std::size_t position = 0;            ///< samples of this epoch already trained on
     std::size_t step = 0;                ///< optimizer steps taken in the whole run
     std::array<std::uint64_t, 4> rng{};          ///< the random source of the sample order
-    std::array<std::uint64_t, 4> dropout_rng{};  ///< the random source of dropout masks
+    std::array<std::uint64_t, 4> dropout_rng{};  ///< the run's dropout key: each step's masks come from it, the step and the process's first row
     std::vector<std::size_t> order;      ///< this epoch's order of the training samples
     double loss_sum = 0;                 ///< this epoch so far: Σ batch loss × batch size
     std::size_t correct = 0;             ///< this epoch so far: correctly classified samples

@@ -179,8 +179,16 @@ TrainingState fresh_state(std::size_t n, std::uint64_t seed, std::size_t first) 
     state.order.resize(n);
     std::iota(state.order.begin(), state.order.end(), std::size_t(0));
     state.rng = Rng(seed).state();
-    state.dropout_rng = Rng(seed ^ 0xd509u ^ (first * 0x9e3779b97f4a7c15ULL)).state();
+    state.dropout_rng = Rng(seed ^ 0xd509u).state();  // the run's dropout key (dropout_stream)
     return state;
+}
+
+// The dropout random source of one step: drawn afresh from the run's key, the step and the first
+// row this process holds, so that processes draw different masks, and a resumed run (any process,
+// any step) draws the masks the uninterrupted run drew, from the key alone.
+Rng dropout_stream(const std::array<std::uint64_t, 4>& key, std::size_t step, std::size_t first) {
+    return Rng(key[0] ^ key[1] ^ (std::uint64_t(step) * 0x9e3779b97f4a7c15ULL) ^
+               ((std::uint64_t(first) + 1) * 0xbf58476d1ce4e5b9ULL));
 }
 
 // A checkpoint must belong to this run: same samples, same optimizer, within the epochs asked for.
@@ -232,7 +240,6 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     }
     Rng order_rng, dropout_rng;
     order_rng.set_state(state.rng);
-    dropout_rng.set_state(state.dropout_rng);
     const Dropout dropout{options.dropout, &dropout_rng};
     Workspace<float> ws;
     std::vector<float> grads(net.parameters().size() + (parallel ? 2 : 0));
@@ -244,7 +251,6 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
         if (!options.on_checkpoint) return;
         if (!parameters_finite(net)) return;  // never save a diverged network over a good checkpoint
         state.rng = order_rng.state();
-        state.dropout_rng = dropout_rng.state();
         state.optimizer_steps = optimizer.steps();
         state.moment1 = optimizer.first_moment();
         state.moment2 = optimizer.second_moment();
@@ -265,6 +271,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
             const std::size_t m =
                 gather_batch(data, state.order, begin, end, first, rows.data(), x.data.data(), y.data.data());
             lr = options.schedule.rate(options.optimizer.learning_rate, state.step, steps_per_epoch, total_steps);
+            if (options.dropout > 0) dropout_rng = dropout_stream(state.dropout_rng, state.step, first);
             const float loss =
                 parallel ? parallel_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, end - begin, lr,
                                          dropout, options, state.correct)

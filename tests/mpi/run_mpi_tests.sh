@@ -5,7 +5,8 @@
 #     overlapping the backward pass), a regression, and Fashion-MNIST to the same test accuracy;
 #     only the first process prints and writes;
 #  2. a process killed mid-run ends the job within seconds, the model file untouched, and --resume
-#     then finishes with the weights of an uninterrupted run;
+#     then finishes with the weights of an uninterrupted run (with dropout, whose masks differ
+#     between processes);
 #  3. bad data in one process's share ends the whole job at once, with the loader's one-line error.
 # Usage: tests/mpi/run_mpi_tests.sh [NABLA]   (default: build/tools/nabla). About a minute.
 set -euo pipefail
@@ -89,7 +90,7 @@ else
 fi
 
 echo "== a process killed mid-run ends the job; --resume finishes it"
-long=(--data classes.csv --hidden "256,256" --batch 100 --epochs 400 --seed 12 -q)  # 4000 steps: seconds
+long=(--data classes.csv --hidden "256,256" --batch 100 --epochs 400 --seed 12 --dropout 0.1 -q)  # 4000 steps: seconds
 on 2 train "${long[@]}" --save uninterrupted.nabla > /dev/null
 cp one.nabla killed.nabla  # a model already there must stay whole until the run replaces it
 on 2 train "${long[@]}" --checkpoint checkpoints --checkpoint-every 50 --save killed.nabla > killed.out 2>&1 &
