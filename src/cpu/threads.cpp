@@ -8,24 +8,26 @@
 
 namespace nabla {
 
-namespace {
-std::atomic<int> thread_count{0};  // 0 until set: all hardware threads
-}  // namespace
-
 int hardware_threads() {
     const unsigned n = std::thread::hardware_concurrency();
     return n == 0 ? 1 : int(n);
 }
 
+namespace {
+// Resolved once: std::thread::hardware_concurrency reads /sys on every call, and every product of
+// a training step asks how many threads to split across.
+std::atomic<int>& thread_count() {
+    static std::atomic<int> count{hardware_threads()};
+    return count;
+}
+}  // namespace
+
 void set_threads(int threads) {
     if (threads < 0 || threads > 4096) throw Error("threads must be between 0 (all) and 4096, got " + std::to_string(threads));
-    thread_count.store(threads);
+    thread_count().store(threads == 0 ? hardware_threads() : threads);
 }
 
-int threads() {
-    const int n = thread_count.load(std::memory_order_relaxed);
-    return n == 0 ? hardware_threads() : n;
-}
+int threads() { return thread_count().load(std::memory_order_relaxed); }
 
 int cpu::split_parts() { return threads(); }
 
