@@ -1,6 +1,7 @@
 // Micro-benchmarks of nabla's kernels on synthetic data in memory: the forward pass and the full
 // training step of the 784-256-128-10 ReLU / softmax-CE network at several batch sizes, the
-// optimizer step over its ~235k parameters, and the raw sgemm that bounds them all.
+// optimizer step over its ~235k parameters, the raw sgemm that bounds them all, and the step's
+// share of that sgemm rate measured in pairs.
 //
 // Every benchmark reports wall-clock time (UseRealTime): nabla's (or OpenBLAS's) worker threads do
 // much of the work, so the calling thread's CPU time would undercount it.
@@ -8,6 +9,8 @@
 // Usage: nabla_bench [--threads=N] [Google Benchmark flags]   (N = 0, the default: all cores)
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +19,8 @@
 #include <vector>
 
 #include "cpu/blas.hpp"
+#include "nabla/dataset.hpp"
+#include "nabla/device.hpp"
 #include "nabla/network.hpp"
 #include "nabla/optimizer.hpp"
 #include "nabla/threads.hpp"
@@ -99,31 +104,94 @@ void BM_OptimizerStep(benchmark::State& state, OptimizerKind kind, int arrays_to
     state.SetBytesProcessed(std::int64_t(state.iterations()) * params * arrays_touched * std::int64_t(sizeof(float)));
 }
 
-// The machine's matrix-product rate, the bound of every step: OpenBLAS's own sgemm on all of
-// nabla's threads (OpenBLAS threading itself, as a square product is its best case).
-void BM_Sgemm(benchmark::State& state) {
-    const auto n = std::size_t(state.range(0));
-    const std::vector<float> a = normal_values(n * n, 5), b = normal_values(n * n, 6);
-    std::vector<float> c(n * n);
-    cpu::blas().set_num_threads(threads());
-    for (auto _ : state) {
+// A square n × n product C = A B, for the machine's matrix-product rate that bounds every step.
+struct SquareProduct {
+    std::size_t n;
+    std::vector<float> a = normal_values(n * n, 5), b = normal_values(n * n, 6), c = std::vector<float>(n * n);
+
+    double flops() const { return 2.0 * double(n * n * n); }
+
+    // OpenBLAS's own sgemm on all of nabla's threads: OpenBLAS threading itself, as a square
+    // product is its best case. (nabla's steps run OpenBLAS single-threaded in each part.)
+    void on_openblas_threads() {
+        cpu::blas().set_num_threads(threads());
         cpu::gemm_on_this_thread(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+        cpu::blas().set_num_threads(1);
+    }
+
+    // The same product split across nabla's threads, as a training step runs its products.
+    void split() { cpu::gemm(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); }
+};
+
+void BM_Sgemm(benchmark::State& state) {
+    SquareProduct product{std::size_t(state.range(0))};
+    for (auto _ : state) {
+        product.on_openblas_threads();
         benchmark::ClobberMemory();
     }
-    cpu::blas().set_num_threads(1);
-    set_flop_rate(state, 2.0 * double(n * n * n));
+    set_flop_rate(state, product.flops());
 }
 
-// The same product split across nabla's threads, as a training step runs its products.
 void BM_SgemmSplit(benchmark::State& state) {
-    const auto n = std::size_t(state.range(0));
-    const std::vector<float> a = normal_values(n * n, 5), b = normal_values(n * n, 6);
-    std::vector<float> c(n * n);
+    SquareProduct product{std::size_t(state.range(0))};
     for (auto _ : state) {
-        cpu::gemm(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n);
+        product.split();
         benchmark::ClobberMemory();
     }
-    set_flop_rate(state, 2.0 * double(n * n * n));
+    set_flop_rate(state, product.flops());
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t h = v.size() / 2;
+    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+// The training step's rate as a share of the sgemm rate, measured in pairs: each iteration times
+// about 50 ms of training steps (nabla bench's: SGD, 8 batches in turn) and then one square 2048
+// sgemm on OpenBLAS's own threads. This machine's speed drifts over seconds (the same sgemm reads
+// 150–290 GFLOP/s from one minute to the next), which separate runs compare across; within a pair
+// the drift mostly cancels. Counters: "share", the median of the pairs' ratios, and the medians of
+// both rates in GFLOP/s. bench/compare.py judges the sgemm share of a step from this.
+void BM_StepShareOfSgemm(benchmark::State& state) {
+    const auto batch = std::size_t(state.range(0));
+    const Network<float> net = mnist_network();
+    constexpr std::size_t batches = 8;
+    Dataset data;
+    data.x = Matrix<float>(batches * batch, net.input_size());
+    data.x.data = normal_values(data.x.data.size(), 2);
+    data.y = Matrix<float>(batches * batch, net.output_size());
+    data.y.data = one_hot_targets(batches * batch, net.output_size(), 3);
+    OptimizerSpec sgd;
+    sgd.kind = OptimizerKind::sgd;
+    sgd.learning_rate = 1e-3;  // small: the weights stay finite however many steps the benchmark takes
+    const auto steps = training_steps_on(Device::cpu, net, data, sgd, batch);
+    SquareProduct product{2048};
+    const double step_flops = double(batch) * net.spec().flops_per_sample(true);
+
+    using clock = std::chrono::steady_clock;
+    const auto seconds = [](clock::time_point from, clock::time_point to) {
+        return std::chrono::duration<double>(to - from).count();
+    };
+    auto start = clock::now();
+    std::size_t per_window = 1;  // steps in about 50 ms, found during the warm-up
+    while (seconds(start, clock::now()) < 0.05) steps(per_window), per_window *= 2;
+    std::vector<double> shares, step_rates, sgemm_rates;
+    for (auto _ : state) {
+        const auto t0 = clock::now();
+        steps(per_window);
+        const auto t1 = clock::now();
+        product.on_openblas_threads();
+        const auto t2 = clock::now();
+        state.SetIterationTime(seconds(t0, t2));
+        step_rates.push_back(double(per_window) * step_flops / seconds(t0, t1) / 1e9);
+        sgemm_rates.push_back(product.flops() / seconds(t1, t2) / 1e9);
+        shares.push_back(step_rates.back() / sgemm_rates.back());
+    }
+    state.counters["share"] = median(shares);
+    state.counters["step_GFLOPs"] = median(step_rates);
+    state.counters["sgemm_GFLOPs"] = median(sgemm_rates);
+    state.counters["pairs"] = double(shares.size());
 }
 
 BENCHMARK(BM_Forward)->Arg(1)->Arg(32)->Arg(128)->Arg(1024)->UseRealTime();
@@ -133,6 +201,7 @@ BENCHMARK_CAPTURE(BM_OptimizerStep, sgd, OptimizerKind::sgd, 3)->UseRealTime();
 BENCHMARK_CAPTURE(BM_OptimizerStep, adam, OptimizerKind::adam, 7)->UseRealTime();
 BENCHMARK(BM_Sgemm)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SgemmSplit)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StepShareOfSgemm)->Arg(128)->Arg(1024)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // Removes --threads=N from argv (Google Benchmark rejects flags it does not know) and returns N.
 int take_threads_flag(int& argc, char** argv) {

@@ -18,6 +18,13 @@ NABLA_HOST_DEVICE inline T safe_log(T a) {
     return std::log(std::max(a, std::numeric_limits<T>::min()));
 }
 
+// c · log a, skipping the logarithm where c = 0: the term is then exactly 0 (safe_log is finite),
+// and with one-hot targets that leaves one logarithm per sample instead of one per output.
+template <class T>
+NABLA_HOST_DEVICE inline T weighted_log(T c, T a) {
+    return c == T(0) ? T(0) : c * safe_log(a);
+}
+
 // L(y, a) of one sample with k outputs.
 template <class T>
 NABLA_HOST_DEVICE inline T sample_loss(Loss loss, const T* a, const T* y, std::size_t k) {
@@ -25,9 +32,9 @@ NABLA_HOST_DEVICE inline T sample_loss(Loss loss, const T* a, const T* y, std::s
     for (std::size_t j = 0; j < k; ++j) {
         switch (loss) {
             case Loss::mse: sum += T(0.5) * (y[j] - a[j]) * (y[j] - a[j]); break;
-            case Loss::cross_entropy: sum -= y[j] * safe_log(a[j]); break;
+            case Loss::cross_entropy: sum -= weighted_log(y[j], a[j]); break;
             case Loss::binary_cross_entropy:
-                sum -= y[j] * safe_log(a[j]) + (T(1) - y[j]) * safe_log(T(1) - a[j]);
+                sum -= weighted_log(y[j], a[j]) + weighted_log(T(1) - y[j], T(1) - a[j]);
                 break;
         }
     }
