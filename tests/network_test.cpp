@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "nabla/error.hpp"
@@ -110,6 +111,22 @@ TEST(Network, SoftmaxOutputIsAProbabilityDistributionEvenForHugeInputs) {
         sum += a[j];
     }
     EXPECT_NEAR(sum, 1.0f, 1e-6f);
+}
+
+// L by definition: −Σ y_j log a_j (CE) and −Σ y_j log a_j + (1 − y_j) log(1 − a_j) (BCE), for
+// one-hot, soft and 0/1 targets; a saturated output costs log of the smallest float, not infinity.
+TEST(Loss, ValuesFollowTheirDefinitions) {
+    const double a[3] = {0.2, 0.5, 0.3};
+    const double one_hot[3] = {0, 1, 0}, soft[3] = {0.1, 0.6, 0.3};
+    EXPECT_EQ(loss_sum(Loss::cross_entropy, a, one_hot, 1, 3), -std::log(0.5));
+    EXPECT_NEAR(loss_sum(Loss::cross_entropy, a, soft, 1, 3),
+                -(0.1 * std::log(0.2) + 0.6 * std::log(0.5) + 0.3 * std::log(0.3)), 1e-15);
+    const double p[2] = {0.9, 0.25}, labels[2] = {1, 0};
+    EXPECT_NEAR(loss_sum(Loss::binary_cross_entropy, p, labels, 1, 2), -(std::log(0.9) + std::log(0.75)), 1e-15);
+    const double half[1] = {0.5}, p0[1] = {0.4};
+    EXPECT_NEAR(loss_sum(Loss::binary_cross_entropy, p0, half, 1, 1), -0.5 * (std::log(0.4) + std::log(0.6)), 1e-15);
+    const float saturated[2] = {0.0f, 1.0f}, wrong[2] = {1.0f, 0.0f};
+    EXPECT_FLOAT_EQ(loss_sum(Loss::cross_entropy, saturated, wrong, 1, 2), -std::log(std::numeric_limits<float>::min()));
 }
 
 TEST(Network, BadConstructionIsAClearError) {
