@@ -41,9 +41,14 @@ DataParallel data_parallel(const Processes& processes, std::size_t samples, std:
         call();
         seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     };
-    DataParallel parallel{samples,        first,           {},
-                          processes.sum_doubles, processes.rank, processes.count, processes.local_rank,
-                          processes.broadcast};
+    DataParallel parallel;
+    parallel.samples = samples;
+    parallel.first = first;
+    parallel.sum_doubles = processes.sum_doubles;
+    parallel.rank = processes.rank;
+    parallel.processes = processes.count;
+    parallel.local_rank = processes.local_rank;
+    parallel.broadcast = processes.broadcast;
     parallel.sum = [&processes, timed](std::span<float> buffer) { timed([&] { processes.sum(buffer); }); };
     if (overlap && processes.start_sum) {
         parallel.start_sum = [&processes, timed](std::span<float> b) { timed([&] { processes.start_sum(b); }); };

@@ -173,8 +173,9 @@ bool parameters_finite(const Network<float>& net) {
     return std::all_of(net.parameters().begin(), net.parameters().end(), [](float v) { return std::isfinite(v); });
 }
 
-// Dropout masks differ from process to process; the sample order must not.
-TrainingState fresh_state(std::size_t n, std::uint64_t seed, std::size_t first) {
+// The same in every process: the sample order, and the dropout key (each process's masks differ
+// through dropout_stream).
+TrainingState fresh_state(std::size_t n, std::uint64_t seed) {
     TrainingState state;
     state.order.resize(n);
     std::iota(state.order.begin(), state.order.end(), std::size_t(0));
@@ -231,7 +232,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     const bool classification = data.task == Task::classification;
 
     Optimizer<float> optimizer(options.optimizer, net);
-    TrainingState state = options.resume ? *options.resume : fresh_state(n, options.seed, first);
+    TrainingState state = options.resume ? *options.resume : fresh_state(n, options.seed);
     if (options.resume) {
         check_resumable(state, n, net, optimizer, options.epochs);
         optimizer.first_moment() = state.moment1;
