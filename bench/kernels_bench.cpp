@@ -123,23 +123,18 @@ struct SquareProduct {
     void split() { cpu::gemm(false, false, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); }
 };
 
-void BM_Sgemm(benchmark::State& state) {
+// One way of running the square product, timed.
+void time_square_product(benchmark::State& state, void (SquareProduct::*run)()) {
     SquareProduct product{std::size_t(state.range(0))};
     for (auto _ : state) {
-        product.on_openblas_threads();
+        (product.*run)();
         benchmark::ClobberMemory();
     }
     set_flop_rate(state, product.flops());
 }
 
-void BM_SgemmSplit(benchmark::State& state) {
-    SquareProduct product{std::size_t(state.range(0))};
-    for (auto _ : state) {
-        product.split();
-        benchmark::ClobberMemory();
-    }
-    set_flop_rate(state, product.flops());
-}
+void BM_Sgemm(benchmark::State& state) { time_square_product(state, &SquareProduct::on_openblas_threads); }
+void BM_SgemmSplit(benchmark::State& state) { time_square_product(state, &SquareProduct::split); }
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -175,7 +170,10 @@ void BM_StepShareOfSgemm(benchmark::State& state) {
     };
     auto start = clock::now();
     std::size_t per_window = 1;  // steps in about 50 ms, found during the warm-up
-    while (seconds(start, clock::now()) < 0.05) steps(per_window), per_window *= 2;
+    while (seconds(start, clock::now()) < 0.05) {
+        steps(per_window);
+        per_window *= 2;
+    }
     std::vector<double> shares, step_rates, sgemm_rates;
     for (auto _ : state) {
         const auto t0 = clock::now();
