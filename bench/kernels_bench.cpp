@@ -217,6 +217,11 @@ int take_threads_flag(int& argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // OpenBLAS's threads, once a threaded sgemm (BM_Sgemm, BM_StepShareOfSgemm) has woken them,
+    // spin for about 0.1 s before they sleep (sched_yield in a loop, 2^28 cycles by default): long
+    // enough to share the cores with the nabla steps timed next (measured: 10% of the CPU time of
+    // a paired run in the scheduler). 2^4 cycles: they sleep at once. Read when OpenBLAS loads.
+    setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
     nabla::set_threads(take_threads_flag(argc, argv));
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -1,5 +1,6 @@
 // Matrix products split across nabla's threads (src/cpu/blas.hpp, split_pool) compute what one
-// thread computes: blocks of rows or columns exactly, a split sum over k to rounding.
+// thread computes: blocks of rows or columns exactly, a split sum over k to rounding; large
+// products cut to the threads' speeds (part_speeds) exactly, wherever the cut falls.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "cpu/blas.hpp"
+#include "cpu/part_speeds.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
 
@@ -82,6 +84,74 @@ TEST_F(ProductSplit, SplitsFollowTheRowsOfTheWeights) {
     EXPECT_EQ(cpu::split_for(false, false, 1, 256, 128, 2), Split::sum);     // D W: W's rows are k
     EXPECT_EQ(cpu::split_for(false, true, 1, 10, 128, 2), Split::none);      // too small to hand off
     EXPECT_EQ(cpu::split_for(false, true, 1, 256, 784, 1), Split::none);     // one thread
+    // At batch 1024 the samples are the largest extent; a large weight gradient Dᵀ A, a sum over
+    // the samples, is split by C's columns instead (its rounding must not depend on the cut).
+    EXPECT_EQ(cpu::split_for(false, true, 1024, 256, 784, 2), Split::rows);    // Z = A Wᵀ: samples
+    EXPECT_EQ(cpu::split_for(true, false, 256, 784, 1024, 2), Split::columns);  // Dᵀ A, large
+    EXPECT_EQ(cpu::split_for(true, false, 10, 128, 1024, 2), Split::sum);       // Dᵀ A, small
+}
+
+// Speeds learnt from a product whose part 1 takes `slowdown` times as long per row as part 0.
+void learn_slowdown(cpu::PartSpeeds& speeds, double slowdown, int times = 60) {
+    const std::size_t cut[] = {0, 512, 1024};
+    const double seconds[] = {1e-3, slowdown * 1e-3};
+    for (int i = 0; i < times; ++i) speeds.learn(cut, seconds, 2);
+}
+
+TEST(PartSpeeds, CutsFollowTheMeasuredSpeeds) {
+    cpu::PartSpeeds speeds;
+    std::size_t cut[4];
+    speeds.cut(1024, 2, cut);
+    EXPECT_EQ(cut[0], 0u);
+    EXPECT_EQ(cut[1], 512u);  // equal until measured
+    EXPECT_EQ(cut[2], 1024u);
+    learn_slowdown(speeds, 2.0);  // part 0 twice as fast: two thirds of the rows
+    speeds.cut(1024, 2, cut);
+    EXPECT_EQ(cut[1], 688u);  // 2/3 of 1024 = 682.7, to a multiple of 16
+    learn_slowdown(speeds, 0.5, 1);  // one product the other way moves it only a quarter of the way
+    speeds.cut(1024, 2, cut);
+    EXPECT_GT(cut[1], 512u);
+    EXPECT_LT(cut[1], 688u);
+    learn_slowdown(speeds, 1.0);
+    speeds.cut(1000, 3, cut);  // three parts, equal again: multiples of 16, the last part takes the rest
+    EXPECT_EQ(cut[1], 336u);
+    EXPECT_EQ(cut[2], 672u);
+    EXPECT_EQ(cut[3], 1000u);
+}
+
+TEST(PartSpeeds, UnmeasuredPartsKeepTheirSpeed) {
+    cpu::PartSpeeds speeds;
+    const std::size_t cut[] = {0, 0, 1024};  // part 0 had no rows: nothing to compare
+    const double seconds[] = {0.0, 1e-3};
+    speeds.learn(cut, seconds, 2);
+    std::size_t now[3];
+    speeds.cut(1024, 2, now);
+    EXPECT_EQ(now[1], 512u);
+}
+
+TEST_F(ProductSplit, ProductsCutToSpeedGiveOneThreadsBits) {
+    // The large products of a 784-256-128-10 step at batch 1024 and 128, with the cut pushed far
+    // each way: each element of C is computed by one part, exactly as one thread computes it.
+    const Shape large[] = {{1024, 256, 784}, {1024, 128, 256}, {1024, 256, 128}, {128, 256, 1024},
+                           {256, 784, 1024}, {128, 256, 784},  {256, 784, 128}};
+    cpu::PartSpeeds& speeds = cpu::part_speeds();
+    for (const double slowdown : {0.55, 1.0, 1.8}) {
+        learn_slowdown(speeds, slowdown);
+        for (const Shape& s : large)
+            for (const bool ta : {false, true}) {
+                const bool tb = !ta;  // Z = A Wᵀ (beta 0) and θ ← keep θ − (η/n) Dᵀ A, as a step runs them
+                const float alpha = ta ? -0.0137f : 1.0f, beta = ta ? 0.999f : 0.0f;
+                const std::vector<float> A = normal_values<float>(s.m * s.k, 1), B = normal_values<float>(s.k * s.n, 2);
+                const std::size_t lda = ta ? s.m : s.k, ldb = tb ? s.k : s.n;
+                std::vector<float> one = normal_values<float>(s.m * s.n, 3), split = one;
+                cpu::gemm_on_this_thread(ta, tb, s.m, s.n, s.k, alpha, A.data(), lda, B.data(), ldb, beta, one.data(), s.n);
+                set_threads(2);
+                cpu::gemm(ta, tb, s.m, s.n, s.k, alpha, A.data(), lda, B.data(), ldb, beta, split.data(), s.n);
+                EXPECT_EQ(std::memcmp(one.data(), split.data(), one.size() * sizeof(float)), 0)
+                    << s.m << "×" << s.n << "×" << s.k << (ta ? " Aᵀ" : " Bᵀ") << ", part 1 slowed " << slowdown << "×";
+            }
+    }
+    learn_slowdown(speeds, 1.0);
 }
 
 TEST_F(ProductSplit, ContendedCallersGetTheSameBitsAsThePool) {

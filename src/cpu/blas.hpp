@@ -10,10 +10,12 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <vector>
 
+#include "cpu/part_speeds.hpp"
 #include "cpu/split_pool.hpp"
 
 namespace nabla::cpu {
@@ -89,6 +91,10 @@ enum class Split { none, rows, columns, sum };
 // of W: it stays in that core's cache. Splitting W differently in two products moves it between
 // the cores every step (measured here: three times slower than not splitting at all). In a large
 // batch the activations are the largest, and the parts are blocks of samples.
+//
+// A product large enough to be cut to the threads' speeds (part_speeds.hpp) is never split over
+// k: where the cut falls would then change how its sums round. It is split across C's columns or
+// rows instead, whichever leaves the smaller operand (A or B) for every part to read whole.
 inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, int parts) {
     if (parts <= 1 || m * n * k < split_min_work) return Split::none;
     const std::size_t a = m * k, b = k * n, c = m * n;
@@ -96,6 +102,8 @@ inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n,
     if (c >= a && c >= b) split = Split::rows;
     else if (a >= b) split = trans_a ? Split::sum : Split::rows;
     else split = trans_b ? Split::columns : Split::sum;
+    if (split == Split::sum && m * n * k >= balance_min_work_per_part * std::size_t(parts))
+        split = m <= n ? Split::columns : Split::rows;
     const std::size_t extent = split == Split::rows ? m : split == Split::columns ? n : k;
     return extent >= 16 * std::size_t(parts) ? split : Split::none;
 }
@@ -110,6 +118,21 @@ T* partial_products(std::size_t count) {
     return partials.data();
 }
 
+// Where part p of a product split across C's rows or columns starts: cut[p] for p = 0 … parts.
+// Cut to the threads' speeds when every part stays a large product (see balance_min_work_per_part:
+// then no part is one of OpenBLAS's small products, whose rounding differs); false otherwise, and
+// the parts are equal blocks.
+inline bool cut_to_speeds(Split split, std::size_t m, std::size_t n, std::size_t k, int parts, std::size_t* cut) {
+    if (split == Split::sum || parts > PartSpeeds::tracked || m * n * k < balance_min_work_per_part * std::size_t(parts))
+        return false;
+    const std::size_t extent = split == Split::rows ? m : n;
+    const std::size_t work_per_unit = m * n * k / extent;
+    part_speeds().cut(extent, parts, cut);
+    for (int p = 0; p < parts; ++p)
+        if ((cut[p + 1] - cut[p]) * work_per_unit < balance_min_work_per_part / 2) return false;
+    return true;
+}
+
 // The product, on the calling thread or split across nabla's threads (see split_for). OpenBLAS
 // itself runs single-threaded inside each part.
 template <class T>
@@ -121,18 +144,22 @@ inline void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::
         gemm_on_this_thread(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
+    std::size_t cut[PartSpeeds::tracked + 1];
+    double seconds[PartSpeeds::tracked];
+    const bool by_speed = cut_to_speeds(split, m, n, k, parts, cut);
     T* partials = split == Split::sum ? partial_products<T>(std::size_t(parts - 1) * m * n) : nullptr;
-    run_in_parts(parts, [&](int part, int count) {
+    const bool together = run_in_parts(parts, [&](int part, int count) {
+        using clock = std::chrono::steady_clock;
+        const clock::time_point start = by_speed ? clock::now() : clock::time_point{};
+        const std::size_t extent = split == Split::rows ? m : split == Split::columns ? n : k;
+        const auto [begin, end] = by_speed ? std::pair{cut[part], cut[part + 1]} : block_of(extent, part, count);
         if (split == Split::rows) {
-            const auto [begin, end] = block_of(m, part, count);
             gemm_on_this_thread(trans_a, trans_b, end - begin, n, k, alpha, A + begin * (trans_a ? 1 : lda), lda, B,
                                 ldb, beta, C + begin * ldc, ldc);
         } else if (split == Split::columns) {
-            const auto [begin, end] = block_of(n, part, count);
             gemm_on_this_thread(trans_a, trans_b, m, end - begin, k, alpha, A, lda, B + begin * (trans_b ? ldb : 1),
                                 ldb, beta, C + begin, ldc);
         } else {  // part 0 into C (with beta), the others into their partial blocks
-            const auto [begin, end] = block_of(k, part, count);
             T* out = part == 0 ? C : partials + std::size_t(part - 1) * m * n;
             if (begin == end && part > 0) {  // nothing of k left for this part (many threads, small k)
                 std::fill(out, out + m * n, T(0));
@@ -142,7 +169,9 @@ inline void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::
                                 B + begin * (trans_b ? 1 : ldb), ldb, part == 0 ? beta : T(0), out,
                                 part == 0 ? ldc : n);
         }
+        if (by_speed) seconds[part] = std::chrono::duration<double>(clock::now() - start).count();
     });
+    if (by_speed && together) part_speeds().learn(cut, seconds, parts);
     if (split != Split::sum) return;
     // C += the other parts' partial products, itself split by rows when there are enough.
     for_blocks(m, m * n * std::size_t(parts - 1), [&](std::size_t first, std::size_t end) {

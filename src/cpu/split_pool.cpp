@@ -28,10 +28,10 @@ public:
         return the_pool;
     }
 
-    void run(int parts, void (*task)(void*, int, int), void* context) {
+    bool run(int parts, void (*task)(void*, int, int), void* context) {
         if (parts <= 1 || busy_.test_and_set(std::memory_order_acquire)) {
             for (int part = 0; part < parts; ++part) task(context, part, parts);
-            return;
+            return false;
         }
         ensure_helpers(parts - 1);
         task_ = task;
@@ -45,6 +45,7 @@ public:
         for (int spin = 0; remaining_.load(std::memory_order_acquire) != 0; ++spin)
             if (spin < spins_before_sleep) _mm_pause(); else std::this_thread::yield();
         busy_.clear(std::memory_order_release);
+        return true;
     }
 
 private:
@@ -106,8 +107,8 @@ private:
 
 }  // namespace
 
-void run_in_parts(int parts, void (*task)(void*, int, int), void* context) {
-    SplitPool::pool().run(parts, task, context);
+bool run_in_parts(int parts, void (*task)(void*, int, int), void* context) {
+    return SplitPool::pool().run(parts, task, context);
 }
 
 }  // namespace nabla::cpu

@@ -32,12 +32,13 @@ inline std::pair<std::size_t, std::size_t> block_of(std::size_t extent, int part
 // task(context, part, parts) for part = 0 … parts − 1, at the same time; part 0 on the calling
 // thread; returns when every part is done. One caller at a time uses the pool: a second caller
 // (another thread training its own network) runs all the parts itself, one after the other, so
-// that the result never depends on who had the pool.
-void run_in_parts(int parts, void (*task)(void* context, int part, int parts), void* context);
+// that the result never depends on who had the pool. Returns true when the parts ran at the same
+// time, each on its own thread; false when this thread ran them one after the other.
+bool run_in_parts(int parts, void (*task)(void* context, int part, int parts), void* context);
 
 template <class F>
-void run_in_parts(int parts, const F& f) {
-    run_in_parts(parts, [](void* c, int part, int n) { (*static_cast<const F*>(c))(part, n); },
+bool run_in_parts(int parts, const F& f) {
+    return run_in_parts(parts, [](void* c, int part, int n) { (*static_cast<const F*>(c))(part, n); },
                  const_cast<void*>(static_cast<const void*>(&f)));
 }
 
