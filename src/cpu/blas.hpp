@@ -96,7 +96,6 @@ enum class Split { none, rows, columns, sum };
 // k: where the cut falls would then change how its sums round. It is split across C's columns or
 // rows instead, whichever leaves the smaller operand (A or B) for every part to read whole.
 inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, int parts) {
-    if (parts <= 1 || m * n * k < split_min_work) return Split::none;
     const std::size_t a = m * k, b = k * n, c = m * n;
     Split split;
     if (c >= a && c >= b) split = Split::rows;
@@ -105,7 +104,7 @@ inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n,
     if (split == Split::sum && m * n * k >= balance_min_work_per_part * std::size_t(parts))
         split = m <= n ? Split::columns : Split::rows;
     const std::size_t extent = split == Split::rows ? m : split == Split::columns ? n : k;
-    return extent >= 16 * std::size_t(parts) ? split : Split::none;
+    return worth_splitting(m * n * k, extent, parts) ? split : Split::none;
 }
 
 // Room for the partial products of a split sum: one m × n block per part but the first, kept by

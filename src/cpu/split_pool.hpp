@@ -21,6 +21,12 @@ int split_parts();
 // hand-off to another thread.
 constexpr std::size_t split_min_work = std::size_t(1) << 15;
 
+// Whether work over [0, extent) is worth splitting into `parts` blocks: more than one thread,
+// enough work for a hand-off, and a block of at least 16 for each part.
+inline bool worth_splitting(std::size_t work, std::size_t extent, int parts) {
+    return parts > 1 && work >= split_min_work && extent >= 16 * std::size_t(parts);
+}
+
 // Part `part` of [0, extent) in `parts` blocks, each a multiple of 16 long (64 bytes of floats),
 // so that two threads never write the same cache line; the last parts may be empty.
 inline std::pair<std::size_t, std::size_t> block_of(std::size_t extent, int part, int parts) {
@@ -51,7 +57,7 @@ namespace nabla::cpu {
 template <class F>
 void for_blocks(std::size_t extent, std::size_t work, const F& f) {
     const int parts = split_parts();
-    if (parts <= 1 || work < split_min_work || extent < 16 * std::size_t(parts)) {
+    if (!worth_splitting(work, extent, parts)) {
         f(std::size_t(0), extent);
         return;
     }
