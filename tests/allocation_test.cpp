@@ -67,7 +67,9 @@ TEST(Allocation, StepSplitAcrossThreadsAllocatesNothing) {
     set_threads(saved_threads);
 }
 
-TEST(Allocation, TrainingLoopAllocatesNothingBetweenBatches) {
+// Trains 2 epochs of 16 batches of 16 and checks that batches 2 … 15 of the first epoch allocate
+// nothing, alone or through the data-parallel step (one process, with and without overlapped sums).
+void expect_no_allocation_between_batches(const DataParallel* parallel) {
     Dataset data;
     data.source = "synthetic";
     data.x = Matrix<float>(256, 10);
@@ -83,9 +85,24 @@ TEST(Allocation, TrainingLoopAllocatesNothingBetweenBatches) {
     std::vector<std::size_t> counts;
     counts.reserve(64);
     options.on_batch = [&](std::size_t, std::size_t, double) { counts.push_back(allocations.load()); };
+    options.parallel = parallel;
     train(net, data, nullptr, options);
     ASSERT_EQ(counts.size(), 32u);
     for (std::size_t b = 2; b < 16; ++b) EXPECT_EQ(counts[b], counts[1]) << "batch " << b;
+}
+
+TEST(Allocation, TrainingLoopAllocatesNothingBetweenBatches) { expect_no_allocation_between_batches(nullptr); }
+
+TEST(Allocation, DataParallelStepAllocatesNothing) {
+    DataParallel alone;  // one process: every sum leaves its buffer as it is
+    alone.samples = 256;
+    alone.sum = [](std::span<float>) {};
+    alone.sum_doubles = [](std::span<double>) {};
+    alone.broadcast = [](std::span<std::byte>) {};
+    expect_no_allocation_between_batches(&alone);
+    alone.start_sum = [](std::span<float>) {};
+    alone.finish_sums = [] {};
+    expect_no_allocation_between_batches(&alone);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <numeric>
 #include <string>
 
@@ -134,7 +135,8 @@ float parallel_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<
     };
     if (m > 0) {
         forward(net, x, m, ws, dropout);
-        const float loss = backward(net, y, ws, grads, send);
+        // std::ref: the std::function holds a pointer to `send`, not a heap copy of its captures.
+        const float loss = backward(net, y, ws, grads, std::ref(send));
         reduced[count] = loss * float(m);
         reduced[count + 1] = float(count_correct(ws.a.back().data(), y, m, net.output_size()));
     }
