@@ -45,7 +45,7 @@ bool run_in_parts(int parts, void (*task)(void* context, int part, int parts), v
 template <class F>
 bool run_in_parts(int parts, const F& f) {
     return run_in_parts(parts, [](void* c, int part, int n) { (*static_cast<const F*>(c))(part, n); },
-                 const_cast<void*>(static_cast<const void*>(&f)));
+                        const_cast<void*>(static_cast<const void*>(&f)));
 }
 
 }  // namespace nabla::cpu
