@@ -1,6 +1,6 @@
 // The CPU backend's passes over memory that are not matrix products: each fuses what the seed
 // applies elementwise into one loop, so a batch is read and written once per step. A large batch's
-// pass is split into blocks across nabla's threads, like its products.
+// elementwise pass is split into blocks across nabla's threads, like its products.
 #pragma once
 
 #include <cstddef>
@@ -40,15 +40,16 @@ void multiply_by_sigma_prime(Activation activation, const T* a, T* g, std::size_
 
 // out[j] ← beta · out[j] + alpha · Σ_i m[i, j]: with alpha = 1/n, beta = 0, each column's batch mean.
 // beta = 0 overwrites out without reading it (as BLAS does), so out may start uninitialised.
+// On the calling thread: split across the threads by columns it ran slower (measured in a
+// 784-256-128-10 step on 2 threads, layer 1's 256 columns: 11.5 → 5.5 µs at batch 128 and
+// 46 → 35 µs at batch 1024 without the split), the rows coming from both cores' caches either way.
 template <class T>
 void column_sums(const T* m, std::size_t n, std::size_t k, T alpha, T beta, T* out) {
-    for_blocks(k, n * k, [&](std::size_t first, std::size_t end) {
-        for (std::size_t j = first; j < end; ++j) out[j] = beta == T(0) ? T(0) : beta * out[j];
-        for (std::size_t i = 0; i < n; ++i) {
-            const T* row = m + i * k;
-            for (std::size_t j = first; j < end; ++j) out[j] += alpha * row[j];
-        }
-    });
+    for (std::size_t j = 0; j < k; ++j) out[j] = beta == T(0) ? T(0) : beta * out[j];
+    for (std::size_t i = 0; i < n; ++i) {
+        const T* row = m + i * k;
+        for (std::size_t j = 0; j < k; ++j) out[j] += alpha * row[j];
+    }
 }
 
 // out = x ⊙ y, elementwise.
