@@ -10,11 +10,14 @@
 
 namespace nabla::cpu {
 
-// z ← z + b on every row, then a = σ(z) in place (softmax: per row).
+// z ← z + b on every row, then a = σ(z) in place (softmax: per row). A softmax output costs about
+// 30 times a ReLU output (an exp, a max and a sum over a short row: 5.7 ns against 0.2 ns measured
+// in a batch-1024 step), which is what the pass's work counts when it decides to split.
 template <class T>
 void add_bias_and_activate(Activation activation, const T* b, T* z, std::size_t n, std::size_t k) {
     math::with_activation(activation, [&](auto act) {
-        for_blocks(n, n * k, [&](std::size_t first, std::size_t end) {
+        const std::size_t cost = act() == Activation::softmax ? 30 : 1;
+        for_blocks(n, n * k * cost, [&](std::size_t first, std::size_t end) {
             for (std::size_t i = first; i < end; ++i) {
                 T* row = z + i * k;
                 if constexpr (act() == Activation::softmax) {
