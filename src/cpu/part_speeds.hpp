@@ -32,8 +32,9 @@ public:
     }
 
     // Where each part of [0, extent) starts: cut[p] for p = 0 … parts, cut[0] = 0 and
-    // cut[parts] = extent, each part's length proportional to its thread's speed and a multiple
-    // of 16 (64 bytes of floats: two threads never write the same cache line), as block_of's.
+    // cut[parts] = extent, each part's length proportional to its thread's speed and every cut a
+    // multiple of 16 (64 bytes of floats: two threads never write the same cache line), as in
+    // block_of.
     void cut(std::size_t extent, int parts, std::size_t* cut) const;
 
     // Learns from one product cut by cut(): part p took seconds[p] for its block. Each part's
