@@ -85,6 +85,11 @@ inline void gemm_on_this_thread(bool trans_a, bool trans_b, std::size_t m, std::
 // sum over k, each part then adding its partial product into C.
 enum class Split { none, rows, columns, sum };
 
+// The dimension a split divides: C's rows (m), C's columns (n) or the sum (k).
+inline std::size_t extent_of(Split split, std::size_t m, std::size_t n, std::size_t k) {
+    return split == Split::rows ? m : split == Split::columns ? n : k;
+}
+
 // Splits follow the rows of the largest matrix as stored. In a small batch's step that is the
 // weights W, and the forward pass Z = A Wᵀ (C's columns are W's rows), the update of W (C's rows)
 // and the back-propagated D W (W's rows are the sum over k) then give each thread the same block
@@ -101,10 +106,8 @@ inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n,
     if (c >= a && c >= b) split = Split::rows;
     else if (a >= b) split = trans_a ? Split::sum : Split::rows;
     else split = trans_b ? Split::columns : Split::sum;
-    if (split == Split::sum && m * n * k >= balance_min_work_per_part * std::size_t(parts))
-        split = m <= n ? Split::columns : Split::rows;
-    const std::size_t extent = split == Split::rows ? m : split == Split::columns ? n : k;
-    return worth_splitting(m * n * k, extent, parts) ? split : Split::none;
+    if (split == Split::sum && large_enough_to_cut(m * n * k, parts)) split = m <= n ? Split::columns : Split::rows;
+    return worth_splitting(m * n * k, extent_of(split, m, n, k), parts) ? split : Split::none;
 }
 
 // Room for the partial products of a split sum: one m × n block per part but the first, kept by
@@ -117,15 +120,13 @@ T* partial_products(std::size_t count) {
     return partials.data();
 }
 
-// Where part p of a product split across C's rows or columns starts: cut[p] for p = 0 … parts.
-// Cut to the threads' speeds when every part stays a large product (see balance_min_work_per_part:
-// then no part is one of OpenBLAS's small products, whose rounding differs); false otherwise, and
-// the parts are equal blocks.
-inline bool cut_to_speeds(Split split, std::size_t m, std::size_t n, std::size_t k, int parts, std::size_t* cut) {
-    if (split == Split::sum || parts > PartSpeeds::tracked || m * n * k < balance_min_work_per_part * std::size_t(parts))
-        return false;
-    const std::size_t extent = split == Split::rows ? m : n;
-    const std::size_t work_per_unit = m * n * k / extent;
+// Where part p of a product split across C's rows or columns (`extent` of them) starts: cut[p]
+// for p = 0 … parts. Cut to the threads' speeds when every part stays a large product (see
+// balance_min_work_per_part: then no part is one of OpenBLAS's small products, whose rounding
+// differs); false otherwise, and the parts are equal blocks.
+inline bool cut_to_speeds(Split split, std::size_t work, std::size_t extent, int parts, std::size_t* cut) {
+    if (split == Split::sum || parts > PartSpeeds::tracked || !large_enough_to_cut(work, parts)) return false;
+    const std::size_t work_per_unit = work / extent;
     part_speeds().cut(extent, parts, cut);
     for (int p = 0; p < parts; ++p)
         if ((cut[p + 1] - cut[p]) * work_per_unit < balance_min_work_per_part / 2) return false;
@@ -145,12 +146,12 @@ inline void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::
     }
     std::size_t cut[PartSpeeds::tracked + 1];
     double seconds[PartSpeeds::tracked];
-    const bool by_speed = cut_to_speeds(split, m, n, k, parts, cut);
+    const std::size_t extent = extent_of(split, m, n, k);
+    const bool by_speed = cut_to_speeds(split, m * n * k, extent, parts, cut);
     T* partials = split == Split::sum ? partial_products<T>(std::size_t(parts - 1) * m * n) : nullptr;
     const bool together = run_in_parts(parts, [&](int part, int count) {
         using clock = std::chrono::steady_clock;
         const clock::time_point start = by_speed ? clock::now() : clock::time_point{};
-        const std::size_t extent = split == Split::rows ? m : split == Split::columns ? n : k;
         const auto [begin, end] = by_speed ? std::pair{cut[part], cut[part + 1]} : block_of(extent, part, count);
         if (split == Split::rows) {
             gemm_on_this_thread(trans_a, trans_b, end - begin, n, k, alpha, A + begin * (trans_a ? 1 : lda), lda, B,

@@ -1,5 +1,7 @@
 #include "cpu/part_speeds.hpp"
 
+#include <algorithm>
+
 namespace nabla::cpu {
 
 void PartSpeeds::cut(std::size_t extent, int parts, std::size_t* cut) const {
@@ -10,7 +12,7 @@ void PartSpeeds::cut(std::size_t extent, int parts, std::size_t* cut) const {
     for (int p = 1; p < parts; ++p) {
         before += speed_[std::size_t(p - 1)].load(std::memory_order_relaxed);
         const auto at = std::size_t(double(extent) * before / total / 16 + 0.5) * 16;
-        cut[p] = at < cut[p - 1] ? cut[p - 1] : at > extent ? extent : at;
+        cut[p] = std::clamp(at, cut[p - 1], extent);
     }
     cut[parts] = extent;
 }

@@ -22,6 +22,11 @@ namespace nabla::cpu {
 // per part cost nothing.
 constexpr std::size_t balance_min_work_per_part = std::size_t(1) << 22;
 
+// Whether a product of `work` multiply-adds in `parts` parts is large enough to be cut by speed.
+inline bool large_enough_to_cut(std::size_t work, int parts) {
+    return work >= balance_min_work_per_part * std::size_t(parts);
+}
+
 class PartSpeeds {
 public:
     // Up to this many parts are cut by speed; beyond it every part gets an equal block.
