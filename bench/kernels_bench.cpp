@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -142,12 +143,44 @@ double median(std::vector<double> v) {
     return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
-// The training step's rate as a share of the sgemm rate, measured in pairs: each iteration times
-// about 50 ms of training steps (nabla bench's: SGD, 8 batches in turn) and then one square 2048
-// sgemm on OpenBLAS's own threads. This machine's speed drifts over seconds (the same sgemm reads
-// 150–290 GFLOP/s from one minute to the next), which separate runs compare across; within a pair
-// the drift mostly cancels. Counters: "share", the median of the pairs' ratios, and the medians of
-// both rates in GFLOP/s. bench/compare.py judges the sgemm share of a step from this.
+// A rate as a share of the sgemm rate, measured in pairs: each iteration times about 50 ms of
+// `work(count)` (count repetitions of `flops` each) and then one square 2048 sgemm on OpenBLAS's
+// own threads. This machine's speed drifts over seconds (the same sgemm reads 150–290 GFLOP/s
+// from one minute to the next), which separate runs compare across; within a pair the drift
+// mostly cancels. Counters: "share", the median of the pairs' ratios, the medians of both rates in
+// GFLOP/s ("work_GFLOPs", "sgemm_GFLOPs"), and the number of pairs.
+void share_of_sgemm(benchmark::State& state, double flops, const std::function<void(std::size_t)>& work) {
+    SquareProduct product{2048};
+    using clock = std::chrono::steady_clock;
+    const auto seconds = [](clock::time_point from, clock::time_point to) {
+        return std::chrono::duration<double>(to - from).count();
+    };
+    auto start = clock::now();
+    std::size_t per_window = 1;  // repetitions in about 50 ms, found during the warm-up
+    while (seconds(start, clock::now()) < 0.05) {
+        work(per_window);
+        per_window *= 2;
+    }
+    std::vector<double> shares, work_rates, sgemm_rates;
+    for (auto _ : state) {
+        const auto t0 = clock::now();
+        work(per_window);
+        const auto t1 = clock::now();
+        product.on_openblas_threads();
+        const auto t2 = clock::now();
+        state.SetIterationTime(seconds(t0, t2));
+        work_rates.push_back(double(per_window) * flops / seconds(t0, t1) / 1e9);
+        sgemm_rates.push_back(product.flops() / seconds(t1, t2) / 1e9);
+        shares.push_back(work_rates.back() / sgemm_rates.back());
+    }
+    state.counters["share"] = median(shares);
+    state.counters["work_GFLOPs"] = median(work_rates);
+    state.counters["sgemm_GFLOPs"] = median(sgemm_rates);
+    state.counters["pairs"] = double(shares.size());
+}
+
+// The training step's share of the sgemm rate (nabla bench's steps: SGD, 8 batches in turn).
+// bench/compare.py judges the sgemm share of a step from this.
 void BM_StepShareOfSgemm(benchmark::State& state) {
     const auto batch = std::size_t(state.range(0));
     const Network<float> net = mnist_network();
@@ -160,36 +193,44 @@ void BM_StepShareOfSgemm(benchmark::State& state) {
     OptimizerSpec sgd;
     sgd.kind = OptimizerKind::sgd;
     sgd.learning_rate = 1e-3;  // small: the weights stay finite however many steps the benchmark takes
-    const auto steps = training_steps_on(Device::cpu, net, data, sgd, batch);
-    SquareProduct product{2048};
-    const double step_flops = double(batch) * net.spec().flops_per_sample(true);
+    share_of_sgemm(state, double(batch) * net.spec().flops_per_sample(true),
+                   training_steps_on(Device::cpu, net, data, sgd, batch));
+}
 
-    using clock = std::chrono::steady_clock;
-    const auto seconds = [](clock::time_point from, clock::time_point to) {
-        return std::chrono::duration<double>(to - from).count();
+// The matrix products of one training step alone, on random operands: the forward A Wᵀ of each
+// layer, then from the top down the error D W sent below (every layer but the first) and the
+// weight gradient Dᵀ A added into the weights' buffer, with the shapes, transposes and β of a
+// plain SGD step, split across nabla's threads as the step splits them. No pass between them:
+// their share of the sgemm rate is the most the whole step can reach through this BLAS.
+void BM_StepProductsShareOfSgemm(benchmark::State& state) {
+    const auto n = std::size_t(state.range(0));
+    const Network<float> net = mnist_network();
+    const std::size_t F = net.depth();
+    const std::vector<float> x = normal_values(n * net.input_size(), 2);
+    std::vector<std::vector<float>> a, d;
+    for (std::size_t l = 0; l < F; ++l) {
+        a.push_back(normal_values(n * net.layer(l).out, 3 + l));
+        d.push_back(normal_values(n * net.layer(l).out, 13 + l));
+    }
+    std::vector<float> gradient(net.parameters().size());
+    const float alpha = -1e-3f / float(n);
+    auto products = [&](std::size_t count) {
+        for (std::size_t r = 0; r < count; ++r) {
+            for (std::size_t l = 0; l < F; ++l) {
+                const LayerShape& s = net.layer(l);
+                cpu::gemm(false, true, n, s.out, s.in, 1.0f, l ? a[l - 1].data() : x.data(), s.in, net.W(l), s.in,
+                          0.0f, a[l].data(), s.out);
+            }
+            for (std::size_t l = F; l-- > 0;) {
+                const LayerShape& s = net.layer(l);
+                if (l > 0) cpu::gemm(false, false, n, s.in, s.out, 1.0f, d[l].data(), s.out, net.W(l), s.in, 0.0f,
+                                     d[l - 1].data(), s.in);
+                cpu::gemm(true, false, s.out, s.in, n, alpha, d[l].data(), s.out, l ? a[l - 1].data() : x.data(), s.in,
+                          1.0f, gradient.data() + s.w_offset, s.in);
+            }
+        }
     };
-    auto start = clock::now();
-    std::size_t per_window = 1;  // steps in about 50 ms, found during the warm-up
-    while (seconds(start, clock::now()) < 0.05) {
-        steps(per_window);
-        per_window *= 2;
-    }
-    std::vector<double> shares, step_rates, sgemm_rates;
-    for (auto _ : state) {
-        const auto t0 = clock::now();
-        steps(per_window);
-        const auto t1 = clock::now();
-        product.on_openblas_threads();
-        const auto t2 = clock::now();
-        state.SetIterationTime(seconds(t0, t2));
-        step_rates.push_back(double(per_window) * step_flops / seconds(t0, t1) / 1e9);
-        sgemm_rates.push_back(product.flops() / seconds(t1, t2) / 1e9);
-        shares.push_back(step_rates.back() / sgemm_rates.back());
-    }
-    state.counters["share"] = median(shares);
-    state.counters["step_GFLOPs"] = median(step_rates);
-    state.counters["sgemm_GFLOPs"] = median(sgemm_rates);
-    state.counters["pairs"] = double(shares.size());
+    share_of_sgemm(state, double(n) * net.spec().flops_per_sample(true), products);
 }
 
 BENCHMARK(BM_Forward)->Arg(1)->Arg(32)->Arg(128)->Arg(1024)->UseRealTime();
@@ -200,6 +241,7 @@ BENCHMARK_CAPTURE(BM_OptimizerStep, adam, OptimizerKind::adam, 7)->UseRealTime()
 BENCHMARK(BM_Sgemm)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_SgemmSplit)->Arg(2048)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_StepShareOfSgemm)->Arg(128)->Arg(1024)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_StepProductsShareOfSgemm)->Arg(128)->Arg(1024)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 // Removes --threads=N from argv (Google Benchmark rejects flags it does not know) and returns N.
 int take_threads_flag(int& argc, char** argv) {
