@@ -200,13 +200,15 @@ void BM_StepShareOfSgemm(benchmark::State& state) {
 // The matrix products of one training step alone, on random operands: the forward A Wᵀ of each
 // layer, then from the top down the error D W sent below (every layer but the first) and the
 // weight gradient Dᵀ A added into the weights' buffer, with the shapes, transposes and β of a
-// plain SGD step, split across nabla's threads as the step splits them. No pass between them:
-// their share of the sgemm rate is the most the whole step can reach through this BLAS.
+// plain SGD step, split across nabla's threads as the step splits them, each step on the next of
+// 8 input batches as BM_StepShareOfSgemm's. No pass between them: their share of the sgemm rate is
+// the most the whole step can reach through this BLAS.
 void BM_StepProductsShareOfSgemm(benchmark::State& state) {
     const auto n = std::size_t(state.range(0));
     const Network<float> net = mnist_network();
     const std::size_t F = net.depth();
-    const std::vector<float> x = normal_values(n * net.input_size(), 2);
+    constexpr std::size_t batches = 8;
+    const std::vector<float> inputs = normal_values(batches * n * net.input_size(), 2);
     std::vector<std::vector<float>> a, d;
     for (std::size_t l = 0; l < F; ++l) {
         a.push_back(normal_values(n * net.layer(l).out, 3 + l));
@@ -214,18 +216,20 @@ void BM_StepProductsShareOfSgemm(benchmark::State& state) {
     }
     std::vector<float> gradient(net.parameters().size());
     const float alpha = -1e-3f / float(n);
+    std::size_t next = 0;  // the input batch of the next step
     auto products = [&](std::size_t count) {
         for (std::size_t r = 0; r < count; ++r) {
+            const float* x = inputs.data() + (next++ % batches) * n * net.input_size();
             for (std::size_t l = 0; l < F; ++l) {
                 const LayerShape& s = net.layer(l);
-                cpu::gemm(false, true, n, s.out, s.in, 1.0f, l ? a[l - 1].data() : x.data(), s.in, net.W(l), s.in,
+                cpu::gemm(false, true, n, s.out, s.in, 1.0f, l ? a[l - 1].data() : x, s.in, net.W(l), s.in,
                           0.0f, a[l].data(), s.out);
             }
             for (std::size_t l = F; l-- > 0;) {
                 const LayerShape& s = net.layer(l);
                 if (l > 0) cpu::gemm(false, false, n, s.in, s.out, 1.0f, d[l].data(), s.out, net.W(l), s.in, 0.0f,
                                      d[l - 1].data(), s.in);
-                cpu::gemm(true, false, s.out, s.in, n, alpha, d[l].data(), s.out, l ? a[l - 1].data() : x.data(), s.in,
+                cpu::gemm(true, false, s.out, s.in, n, alpha, d[l].data(), s.out, l ? a[l - 1].data() : x, s.in,
                           1.0f, gradient.data() + s.w_offset, s.in);
             }
         }
