@@ -1,7 +1,7 @@
 // Micro-benchmarks of nabla's kernels on synthetic data in memory: the forward pass and the full
 // training step of the 784-256-128-10 ReLU / softmax-CE network at several batch sizes, the
-// optimizer step over its ~235k parameters, the raw sgemm that bounds them all, and the step's
-// share of that sgemm rate measured in pairs.
+// optimizer step over its ~235k parameters, the raw sgemm that bounds them all, and the shares of
+// that sgemm rate that the step and its matrix products alone reach, measured in pairs.
 //
 // Every benchmark reports wall-clock time (UseRealTime): nabla's (or OpenBLAS's) worker threads do
 // much of the work, so the calling thread's CPU time would undercount it.
