@@ -179,17 +179,23 @@ void share_of_sgemm(benchmark::State& state, double flops, const std::function<v
     state.counters["pairs"] = double(shares.size());
 }
 
+// The batches the paired benchmarks step through in turn: 8 of them, random inputs, one-hot targets.
+constexpr std::size_t step_batch_count = 8;
+Dataset step_batches(const Network<float>& net, std::size_t batch) {
+    Dataset data;
+    data.x = Matrix<float>(step_batch_count * batch, net.input_size());
+    data.x.data = normal_values(data.x.data.size(), 2);
+    data.y = Matrix<float>(step_batch_count * batch, net.output_size());
+    data.y.data = one_hot_targets(step_batch_count * batch, net.output_size(), 3);
+    return data;
+}
+
 // The training step's share of the sgemm rate (nabla bench's steps: SGD, 8 batches in turn).
 // bench/compare.py judges the sgemm share of a step from this.
 void BM_StepShareOfSgemm(benchmark::State& state) {
     const auto batch = std::size_t(state.range(0));
     const Network<float> net = mnist_network();
-    constexpr std::size_t batches = 8;
-    Dataset data;
-    data.x = Matrix<float>(batches * batch, net.input_size());
-    data.x.data = normal_values(data.x.data.size(), 2);
-    data.y = Matrix<float>(batches * batch, net.output_size());
-    data.y.data = one_hot_targets(batches * batch, net.output_size(), 3);
+    const Dataset data = step_batches(net, batch);
     OptimizerSpec sgd;
     sgd.kind = OptimizerKind::sgd;
     sgd.learning_rate = 1e-3;  // small: the weights stay finite however many steps the benchmark takes
@@ -201,14 +207,13 @@ void BM_StepShareOfSgemm(benchmark::State& state) {
 // layer, then from the top down the error D W sent below (every layer but the first) and the
 // weight gradient Dᵀ A added into the weights' buffer, with the shapes, transposes and β of a
 // plain SGD step, split across nabla's threads as the step splits them, each step on the next of
-// 8 input batches as BM_StepShareOfSgemm's. No pass between them: their share of the sgemm rate is
-// the most the whole step can reach through this BLAS.
+// step_batches' inputs, as BM_StepShareOfSgemm. No pass between them: their share of the sgemm
+// rate is the most the whole step can reach through this BLAS.
 void BM_StepProductsShareOfSgemm(benchmark::State& state) {
     const auto n = std::size_t(state.range(0));
     const Network<float> net = mnist_network();
     const std::size_t F = net.depth();
-    constexpr std::size_t batches = 8;
-    const std::vector<float> inputs = normal_values(batches * n * net.input_size(), 2);
+    const Dataset data = step_batches(net, n);
     std::vector<std::vector<float>> a, d;
     for (std::size_t l = 0; l < F; ++l) {
         a.push_back(normal_values(n * net.layer(l).out, 3 + l));
@@ -219,7 +224,7 @@ void BM_StepProductsShareOfSgemm(benchmark::State& state) {
     std::size_t next = 0;  // the input batch of the next step
     auto products = [&](std::size_t count) {
         for (std::size_t r = 0; r < count; ++r) {
-            const float* x = inputs.data() + (next++ % batches) * n * net.input_size();
+            const float* x = data.x.row((next++ % step_batch_count) * n);
             for (std::size_t l = 0; l < F; ++l) {
                 const LayerShape& s = net.layer(l);
                 cpu::gemm(false, true, n, s.out, s.in, 1.0f, l ? a[l - 1].data() : x, s.in, net.W(l), s.in,
