@@ -12,6 +12,7 @@
 
 #include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
+#include "run_cli.hpp"
 #include "scratch_dir.hpp"
 
 #include "blobs.hpp"
@@ -96,30 +97,6 @@ TEST_F(CheckpointFile, RoundTripsTheStateAndReadsAsAModel) {
     EXPECT_EQ(weights(load_model(path("c.nabla")).network), weights(model.network));  // a checkpoint is a model
     save_model(model, path("m.nabla"));
     EXPECT_THROW(load_checkpoint(path("m.nabla")), Error);                             // a model is no checkpoint
-}
-
-// The nabla program, killed with SIGKILL after `delay` (if still running); its exit status, or -1
-// if it was killed.
-int run_and_kill(const std::vector<std::string>& args, const std::string& dir, std::chrono::milliseconds delay) {
-    const pid_t pid = fork();
-    if (pid == 0) {
-        if (chdir(dir.c_str()) != 0) _exit(127);
-        std::freopen("/dev/null", "w", stdout);
-        std::vector<char*> argv{const_cast<char*>(NABLA_CLI)};
-        for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-        argv.push_back(nullptr);
-        execv(NABLA_CLI, argv.data());
-        _exit(127);
-    }
-    const auto deadline = std::chrono::steady_clock::now() + delay;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 class KillDuringTraining : public ScratchDirTest {

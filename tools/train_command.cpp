@@ -298,8 +298,9 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_flag("--quiet,-q", f.quiet, "print only the final results");
 }
 
-// A resumed run takes every flag from its checkpoint, where the run stored them as CLI11 config.
-int resume_train(const std::string& dir, bool quiet, const Processes& processes) {
+// A resumed run takes every flag from its checkpoint, where the run stored them as CLI11 config, but
+// --quiet and --threads: the thread count changes no bit of the result (docs/reliability.md).
+int resume_train(const std::string& dir, bool quiet, std::optional<int> threads, const Processes& processes) {
     const Checkpoint checkpoint = load_checkpoint(checkpoint_file(dir));
     CLI::App app;
     TrainFlags f;
@@ -313,6 +314,7 @@ int resume_train(const std::string& dir, bool quiet, const Processes& processes)
         throw Error(checkpoint_file(dir) + ": the stored training flags do not parse: " + e.what());
     }
     f.quiet = quiet;
+    if (threads) f.threads = threads;
     f.checkpoint = dir;
     return run_train(f, checkpoint.state.arguments, &checkpoint, processes);
 }
@@ -327,10 +329,10 @@ Command add_train(CLI::App& app) {
         if (!f->resume.empty()) {
             for (const CLI::Option* option : app.get_options())
                 if (option->count() > 0 && option->get_name() != "--resume" && option->get_name() != "--quiet" &&
-                    option->get_name() != "--help")
+                    option->get_name() != "--threads" && option->get_name() != "--help")
                     throw Error("--resume continues a run exactly as it was started: drop " + option->get_name());
             return run_as_processes(
-                [&](const Processes& processes) { return resume_train(f->resume, f->quiet, processes); });
+                [&](const Processes& processes) { return resume_train(f->resume, f->quiet, f->threads, processes); });
         }
         if (f->data.empty()) throw Error("--data is required (or --resume DIR)");
         if (f->save.empty()) throw Error("--save is required: where to write the trained model");

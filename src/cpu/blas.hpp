@@ -10,12 +10,10 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstddef>
 #include <string>
 #include <vector>
 
-#include "cpu/part_speeds.hpp"
 #include "cpu/split_pool.hpp"
 
 namespace nabla::cpu {
@@ -81,8 +79,8 @@ inline void gemm_on_this_thread(bool trans_a, bool trans_b, std::size_t m, std::
         blas().dgemm(CblasRowMajor, ta, tb, int(m), int(n), int(k), alpha, A, int(lda), B, int(ldb), beta, C, int(ldc));
 }
 
-// Where a product is split across threads: blocks of C's rows (m), of C's columns (n), or of the
-// sum over k, each part then adding its partial product into C.
+// Where a product is cut into tiles: blocks of C's rows (m), of C's columns (n), or of the sum over
+// k, each tile of the sum then adding its partial product into C.
 enum class Split { none, rows, columns, sum };
 
 // The dimension a split divides: C's rows (m), C's columns (n) or the sum (k).
@@ -90,27 +88,40 @@ inline std::size_t extent_of(Split split, std::size_t m, std::size_t n, std::siz
     return split == Split::rows ? m : split == Split::columns ? n : k;
 }
 
+// Products of at least this many multiply-adds per tile are never split over k, so that the
+// large products of a large batch keep one sum per element of C, as one call computes it.
+constexpr std::size_t large_product_work_per_tile = std::size_t(1) << 22;
+
+// How many tiles a product over `extent` is cut into: product_tiles(), fewer where a tile would
+// be shorter than 16 (64 bytes of floats: two threads never write the same cache line); 1 when
+// the product is too small to share.
+inline int tiles_for(std::size_t work, std::size_t extent, int tiles) {
+    if (work < split_min_work) return 1;
+    return int(std::min(std::size_t(tiles), extent / 16));
+}
+
 // Splits follow the rows of the largest matrix as stored. In a small batch's step that is the
 // weights W, and the forward pass Z = A Wᵀ (C's columns are W's rows), the update of W (C's rows)
 // and the back-propagated D W (W's rows are the sum over k) then give each thread the same block
 // of W: it stays in that core's cache. Splitting W differently in two products moves it between
-// the cores every step (measured here: three times slower than not splitting at all). In a large
-// batch the activations are the largest, and the parts are blocks of samples.
+// the cores every step (three times slower than not splitting at all). In a large batch the
+// activations are the largest, and the tiles are blocks of samples; a large product is split
+// across C's columns or rows rather than its sum, whichever leaves the smaller operand (A or B)
+// for every tile to read whole.
 //
-// A product large enough to be cut to the threads' speeds (part_speeds.hpp) is never split over
-// k: where the cut falls would then change how its sums round. It is split across C's columns or
-// rows instead, whichever leaves the smaller operand (A or B) for every part to read whole.
-inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, int parts) {
+// The split depends on the shape and the tile count only, never on the thread count.
+inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, int tiles) {
     const std::size_t a = m * k, b = k * n, c = m * n;
     Split split;
     if (c >= a && c >= b) split = Split::rows;
     else if (a >= b) split = trans_a ? Split::sum : Split::rows;
     else split = trans_b ? Split::columns : Split::sum;
-    if (split == Split::sum && large_enough_to_cut(m * n * k, parts)) split = m <= n ? Split::columns : Split::rows;
-    return worth_splitting(m * n * k, extent_of(split, m, n, k), parts) ? split : Split::none;
+    if (split == Split::sum && m * n * k >= large_product_work_per_tile * std::size_t(tiles))
+        split = m <= n ? Split::columns : Split::rows;
+    return tiles_for(m * n * k, extent_of(split, m, n, k), tiles) > 1 ? split : Split::none;
 }
 
-// Room for the partial products of a split sum: one m × n block per part but the first, kept by
+// Room for the partial products of a split sum: one m × n block per tile but the first, kept by
 // each calling thread and grown to the largest product it has split (so a step allocates nothing
 // once the first has run).
 template <class T>
@@ -120,62 +131,58 @@ T* partial_products(std::size_t count) {
     return partials.data();
 }
 
-// Where part p of a product split across C's rows or columns (`extent` of them) starts: cut[p]
-// for p = 0 … parts. Cut to the threads' speeds when every part stays a large product (see
-// balance_min_work_per_part: then no part is one of OpenBLAS's small products, whose rounding
-// differs); false otherwise, and the parts are equal blocks.
-inline bool cut_to_speeds(Split split, std::size_t work, std::size_t extent, int parts, std::size_t* cut) {
-    if (split == Split::sum || parts > PartSpeeds::tracked || !large_enough_to_cut(work, parts)) return false;
-    const std::size_t work_per_unit = work / extent;
-    part_speeds().cut(extent, parts, cut);
-    for (int p = 0; p < parts; ++p)
-        if ((cut[p + 1] - cut[p]) * work_per_unit < balance_min_work_per_part / 2) return false;
-    return true;
-}
-
-// The product, on the calling thread or split across nabla's threads (see split_for). OpenBLAS
-// itself runs single-threaded inside each part.
+// The product, as one OpenBLAS call or as a fixed set of tiles shared among nabla's threads.
+//
+// Same bits at any thread count, by construction: the tiles (split_for, tiles_for, block_of)
+// depend on the product's shape and product_tiles() alone, each tile is one OpenBLAS call with the
+// same arguments whichever thread runs it, and a split sum adds its tiles' partial products in
+// tile order. One thread runs every tile itself. Cutting anywhere else (by the thread count, or by
+// the threads' measured speeds) would not keep the bits: OpenBLAS's AVX2 kernels (Haswell, Zen)
+// compute the last columns of a product with narrower code that rounds differently, so an element
+// of C changes when a cut moves it to the edge of a block. OpenBLAS itself runs single-threaded
+// inside each tile.
 template <class T>
 inline void gemm(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* A,
                  std::size_t lda, const T* B, std::size_t ldb, T beta, T* C, std::size_t ldc) {
-    const int parts = split_parts();
-    const Split split = split_for(trans_a, trans_b, m, n, k, parts);
+    const Split split = split_for(trans_a, trans_b, m, n, k, product_tiles());
     if (split == Split::none) {
         gemm_on_this_thread(trans_a, trans_b, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
-    std::size_t cut[PartSpeeds::tracked + 1];
-    double seconds[PartSpeeds::tracked];
     const std::size_t extent = extent_of(split, m, n, k);
-    const bool by_speed = cut_to_speeds(split, m * n * k, extent, parts, cut);
-    T* partials = split == Split::sum ? partial_products<T>(std::size_t(parts - 1) * m * n) : nullptr;
-    const bool together = run_in_parts(parts, [&](int part, int count) {
-        using clock = std::chrono::steady_clock;
-        const clock::time_point start = by_speed ? clock::now() : clock::time_point{};
-        const auto [begin, end] = by_speed ? std::pair{cut[part], cut[part + 1]} : block_of(extent, part, count);
+    const int tiles = tiles_for(m * n * k, extent, product_tiles());
+    T* partials = split == Split::sum ? partial_products<T>(std::size_t(tiles - 1) * m * n) : nullptr;
+    auto run_tile = [&](int tile) {
+        const auto [begin, end] = block_of(extent, tile, tiles);
         if (split == Split::rows) {
-            gemm_on_this_thread(trans_a, trans_b, end - begin, n, k, alpha, A + begin * (trans_a ? 1 : lda), lda, B,
-                                ldb, beta, C + begin * ldc, ldc);
+            if (begin < end)
+                gemm_on_this_thread(trans_a, trans_b, end - begin, n, k, alpha, A + begin * (trans_a ? 1 : lda), lda,
+                                    B, ldb, beta, C + begin * ldc, ldc);
         } else if (split == Split::columns) {
-            gemm_on_this_thread(trans_a, trans_b, m, end - begin, k, alpha, A, lda, B + begin * (trans_b ? ldb : 1),
-                                ldb, beta, C + begin, ldc);
-        } else {  // part 0 into C (with beta), the others into their partial blocks
-            T* out = part == 0 ? C : partials + std::size_t(part - 1) * m * n;
-            if (begin == end && part > 0) {  // nothing of k left for this part (many threads, small k)
+            if (begin < end)
+                gemm_on_this_thread(trans_a, trans_b, m, end - begin, k, alpha, A, lda,
+                                    B + begin * (trans_b ? ldb : 1), ldb, beta, C + begin, ldc);
+        } else {  // tile 0 into C (with beta), the others into their partial blocks
+            T* out = tile == 0 ? C : partials + std::size_t(tile - 1) * m * n;
+            if (begin == end && tile > 0) {  // nothing of k left for this tile (small k)
                 std::fill(out, out + m * n, T(0));
                 return;
             }
             gemm_on_this_thread(trans_a, trans_b, m, n, end - begin, alpha, A + begin * (trans_a ? lda : 1), lda,
-                                B + begin * (trans_b ? 1 : ldb), ldb, part == 0 ? beta : T(0), out,
-                                part == 0 ? ldc : n);
+                                B + begin * (trans_b ? 1 : ldb), ldb, tile == 0 ? beta : T(0), out,
+                                tile == 0 ? ldc : n);
         }
-        if (by_speed) seconds[part] = std::chrono::duration<double>(clock::now() - start).count();
+    };
+    // Thread `part` of `count` runs a contiguous run of tiles: with as many threads as tiles, one
+    // each, every thread keeping its block of the weights from product to product.
+    const int parts = std::min(split_parts(), tiles);
+    run_in_parts(parts, [&](int part, int count) {
+        for (int tile = part * tiles / count; tile < (part + 1) * tiles / count; ++tile) run_tile(tile);
     });
-    if (by_speed && together) part_speeds().learn(cut, seconds, parts);
     if (split != Split::sum) return;
-    // C += the other parts' partial products, itself split by rows when there are enough.
-    for_blocks(m, m * n * std::size_t(parts - 1), [&](std::size_t first, std::size_t end) {
-        for (int p = 1; p < parts; ++p) {
+    // C += the other tiles' partial products, in tile order; itself split by rows when large.
+    for_blocks(m, m * n * std::size_t(tiles - 1), [&](std::size_t first, std::size_t end) {
+        for (int p = 1; p < tiles; ++p) {
             const T* partial = partials + std::size_t(p - 1) * m * n;
             for (std::size_t i = first; i < end; ++i)
                 for (std::size_t j = 0; j < n; ++j) C[i * ldc + j] += partial[i * n + j];

@@ -17,6 +17,16 @@ namespace nabla::cpu {
 // How many parts work is split into: nabla's thread count (set_threads).
 int split_parts();
 
+// How many tiles a matrix product large enough to share is cut into (blas.hpp): the machine's
+// hardware threads, at most 64, whatever nabla's thread count. Cutting by the thread count would
+// change the result with --threads: OpenBLAS's kernels round an element differently depending on
+// where in a product it falls (docs/reliability.md, "Same bits at any thread count").
+int product_tiles();
+
+// Sets product_tiles (0: back to the machine's hardware threads). For tests that check results on
+// tile counts other than this machine's.
+void set_product_tiles(int tiles);
+
 // Work smaller than this (multiply-adds, or elements of a pass over memory) is not worth a
 // hand-off to another thread.
 constexpr std::size_t split_min_work = std::size_t(1) << 15;

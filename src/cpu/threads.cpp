@@ -1,5 +1,6 @@
 #include "nabla/threads.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -30,5 +31,24 @@ void set_threads(int threads) {
 int threads() { return thread_count().load(std::memory_order_relaxed); }
 
 int cpu::split_parts() { return threads(); }
+
+namespace {
+constexpr int most_product_tiles = 64;
+
+int machine_product_tiles() { return std::min(hardware_threads(), most_product_tiles); }
+
+std::atomic<int>& product_tile_count() {
+    static std::atomic<int> count{machine_product_tiles()};
+    return count;
+}
+}  // namespace
+
+int cpu::product_tiles() { return product_tile_count().load(std::memory_order_relaxed); }
+
+void cpu::set_product_tiles(int tiles) {
+    if (tiles < 0 || tiles > most_product_tiles)
+        throw Error("product tiles must be between 0 (the machine's threads) and " + std::to_string(most_product_tiles));
+    product_tile_count().store(tiles == 0 ? machine_product_tiles() : tiles);
+}
 
 }  // namespace nabla
