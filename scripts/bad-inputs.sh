@@ -5,8 +5,8 @@
 #
 #   bash scripts/bad-inputs.sh [NABLA]        (default: build/tools/nabla)
 #
-# Every case must exit non-zero with one line "nabla: error: ..." of valid UTF-8 on stderr and leave
-# no file behind; the last column names what a case got wrong, and the script then exits 1.
+# Every case must exit non-zero with one line "nabla: error: ..." of valid UTF-8 on stderr, leave
+# no file behind and change none; the last column names what a case got wrong, and the script then exits 1.
 # Needs only what every Debian has: coreutils, gzip (its trailer supplies the CRC-32 that model
 # files use), iconv and perl.
 set -euo pipefail
@@ -27,17 +27,20 @@ cell() {
 
 # case_row INPUT ARGS...: runs `nabla ARGS...` and prints the table row for it.
 case_row() {
-  local input=$1 status=0 problems=() before left lines shown
+  local input=$1 status=0 problems=() before left lines shown sums changed
   shift
   before=$(ls -A)
+  sums=$(find . -type f -exec md5sum {} + | sort)
   "$nabla" "$@" >/dev/null 2>"$work/stderr" || status=$?
   left=$(comm -13 <(echo "$before") <(ls -A) | paste -sd ' ')
+  changed=$(comm -23 <(echo "$sums") <(find . -type f -exec md5sum {} + | sort) | cut -c35- | paste -sd ' ')
   lines=$(wc -l <"$work/stderr")
   [ "$status" -ne 0 ] || problems+=("exit code 0")
   [ "$lines" -eq 1 ] || problems+=("$lines lines on stderr")
   grep -q '^nabla: error: ' "$work/stderr" || problems+=("no 'nabla: error:'")
   iconv -f UTF-8 -t UTF-8 "$work/stderr" >/dev/null 2>&1 || problems+=("stderr is not UTF-8")
   [ -z "$left" ] || problems+=("left $left")
+  [ -z "$changed" ] || problems+=("changed $changed")
   # Bytes that are not UTF-8 shown as \xNN, lines joined with ' ⏎ ', so the table stays readable.
   shown=$(perl -pe 's/([\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3})|([\x80-\xFF])/
     defined $1 ? $1 : sprintf("\\x%02X", ord $2)/gex' "$work/stderr")
@@ -253,6 +256,18 @@ case_row "--threads -1" eval --model model.nabla --data good.csv --threads -1
 case_row "--save into a missing folder" train --data good.csv --epochs 1 --quiet --save no/such/dir/out.nabla
 case_row "--output into a missing folder" predict --model model.nabla --data good.csv --output no/such/dir/p.csv
 case_row "unknown data source" train --data fashion-mnist:validation --save out.nabla
+
+# ---- outputs that are inputs, or each other (refused before anything is read or written)
+ln -s good.csv link-to-good.csv
+case_row "--save is the data file" train --data good.csv --save good.csv
+case_row "--save is a symbolic link to the data file" train --data good.csv --save link-to-good.csv
+case_row "--log is the --save file" train --data good.csv --save model.nabla --log model.nabla
+case_row "--plot is the data file" train --data good.csv --save out.nabla --plot good.csv
+case_row "--output is the data file" predict --model model.nabla --data good.csv --output good.csv
+case_row "--output is the model file" predict --model model.nabla --data good.csv --output model.nabla
+case_row "--onnx is the model file" export --model model.nabla --onnx model.nabla
+mkdir a-folder
+case_row "--save is a directory" train --data good.csv --epochs 1 --quiet --save a-folder
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures case(s) misbehaved" >&2

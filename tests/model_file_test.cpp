@@ -339,11 +339,17 @@ TEST_F(AtomicFileTest, WithoutCommitTheOldFileStaysAndTheTemporaryGoes) {
     EXPECT_EQ(entries(), std::vector<std::string>{"out.txt"});
 }
 
+TEST_F(AtomicFileTest, ADirectoryIsRefusedAtOnce) {
+    std::filesystem::create_directories(path("folder"));
+    EXPECT_THROW(AtomicFile file(path("folder")), Error);
+    EXPECT_EQ(entries(), std::vector<std::string>{"folder"});
+}
+
 TEST_F(AtomicFileTest, FailedRenameIsAnErrorAndLeavesNoTemporary) {
-    std::filesystem::create_directories(path("taken/inside"));  // a non-empty directory cannot be replaced
     {
         AtomicFile file(path("taken"));
         file.write("data");
+        std::filesystem::create_directories(path("taken/inside"));  // meanwhile: a directory, not replaceable
         EXPECT_THROW(file.commit(), Error);
     }
     EXPECT_TRUE(std::filesystem::is_directory(path("taken/inside")));

@@ -12,9 +12,10 @@
 #include <thread>
 #include <vector>
 
-// The nabla program run in `dir` with `args` (standard output discarded), killed with SIGKILL
-// after `delay` if still running; its exit status, or -1 if it was killed.
-inline int run_and_kill(const std::vector<std::string>& args, const std::string& dir, std::chrono::milliseconds delay) {
+// The nabla program run in `dir` with `args` (standard output discarded), sent `signal_number`
+// (SIGKILL unless told) after `delay` if still running; its exit status, or -1 if a signal ended it.
+inline int run_and_kill(const std::vector<std::string>& args, const std::string& dir, std::chrono::milliseconds delay,
+                        int signal_number = SIGKILL) {
     const pid_t pid = fork();
     if (pid == 0) {
         if (chdir(dir.c_str()) != 0) _exit(127);
@@ -31,7 +32,7 @@ inline int run_and_kill(const std::vector<std::string>& args, const std::string&
         if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    kill(pid, SIGKILL);
+    kill(pid, signal_number);
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

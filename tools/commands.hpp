@@ -6,9 +6,18 @@
 
 #include <functional>
 
+#include "nabla/error.hpp"
+
 namespace nabla::cli {
 
 using Command = std::function<int()>;
+
+// A command line that parses but asks for something nabla refuses (an output that is also an
+// input, say): exit status 2, as for a command line that does not parse.
+class UsageError : public Error {
+public:
+    using Error::Error;
+};
 
 Command add_gradcheck(CLI::App& app);
 Command add_train(CLI::App& app);

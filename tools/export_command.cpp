@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "distinct_files.hpp"
 #include "nabla/model.hpp"
 #include "nabla/onnx.hpp"
 
@@ -17,6 +18,7 @@ Command add_export(CLI::App& app) {
     app.add_option("--model", f->model, "model file written by nabla train")->required();
     app.add_option("--onnx", f->onnx, "write the model here as an ONNX graph (preprocessing included)")->required();
     return [f] {
+        check_outputs_are_distinct({{"--model", f->model}}, {{"--onnx", f->onnx}});
         export_onnx(load_model(f->model), f->onnx);
         std::printf("wrote %s\n", f->onnx.c_str());
         return 0;

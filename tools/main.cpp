@@ -5,10 +5,12 @@
 #include <string>
 
 #include "commands.hpp"
+#include "io/temporary_files.hpp"
 #include "nabla/error.hpp"
 #include "nabla/version.hpp"
 
 int main(int argc, char** argv) {
+    nabla::remove_temporary_files_on_signals();  // Ctrl-C during a save leaves no PATH.tmp-* behind
     CLI::App app{"nabla: fully-connected neural networks trained by backpropagation"};
     app.require_subcommand(1);
     app.set_version_flag("--version", std::string("nabla ") + nabla::version());
@@ -52,6 +54,9 @@ int main(int argc, char** argv) {
     }
     try {
         for (CLI::App* sub : app.get_subcommands()) return commands.at(sub)();
+    } catch (const nabla::cli::UsageError& e) {
+        std::fprintf(stderr, "nabla: error: %s\n", e.what());
+        return 2;
     } catch (const nabla::Error& e) {
         std::fprintf(stderr, "nabla: error: %s\n", e.what());
         return 1;

@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "device_flags.hpp"
+#include "distinct_files.hpp"
 #include "parse.hpp"
 #include "io/atomic_file.hpp"
 #include "nabla/model.hpp"
@@ -68,17 +69,20 @@ Command add_predict(CLI::App& app) {
     auto f = std::make_shared<Flags>();
     app.add_option("--model", f->model, "model file written by nabla train")->required();
     app.add_option("--data", f->data, "data to predict (the target column may be absent)")->required();
-    app.add_option("--output,-o", f->output, "write the CSV here instead of standard output");
+    app.add_option("--output,-o", f->output, "write the CSV here (default, or -: standard output)");
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     f->device.add_to(app);
     return [f] {
+        std::vector<FileFlag> inputs = files_of_source("--data", f->data);
+        inputs.push_back({"--model", f->model});
+        check_outputs_are_distinct(inputs, {{"--output", f->output}});
         set_threads(f->threads);
         const Placement where = f->device.placement();
         const Model model = load_model(f->model);
         const Dataset data = load_dataset_for(model, f->data, true);
         const std::string csv =
             predictions_csv(model, predict_on(where.device, model.network, data.x, where.precision));
-        if (f->output.empty()) {
+        if (f->output.empty() || f->output == "-") {
             std::fwrite(csv.data(), 1, csv.size(), stdout);
             return 0;
         }

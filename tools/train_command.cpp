@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "device_flags.hpp"
 #include "dist_processes.hpp"
+#include "distinct_files.hpp"
 #include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
 #include "nabla/model.hpp"
@@ -92,6 +93,15 @@ std::size_t default_epochs(std::size_t samples, std::size_t batch) {
 // Where a run keeps its checkpoint inside --checkpoint DIR.
 std::string checkpoint_file(const std::string& dir) { return (std::filesystem::path(dir) / "checkpoint.nabla").string(); }
 
+// Refuses a run that would write one of its files over another, or over its data.
+void check_files(const TrainFlags& f) {
+    std::vector<FileFlag> inputs = files_of_source("--data", f.data);
+    for (FileFlag& test : files_of_source("--test", f.test)) inputs.push_back(std::move(test));
+    const std::string checkpoint = f.checkpoint.empty() ? "" : checkpoint_file(f.checkpoint);
+    check_outputs_are_distinct(inputs, {{"--save", f.save}, {"--log", f.log}, {"--plot", f.plot},
+                                        {"--checkpoint", checkpoint}});
+}
+
 // Refuses a run whose network, optimizer and batch buffers would not fit in the memory allowed.
 void check_memory(const NetworkSpec& spec, const TrainFlags& f, const OptimizerSpec& optimizer, std::size_t samples) {
     const std::size_t batch = f.batch == 0 ? samples : std::min(f.batch, samples);
@@ -109,6 +119,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     if (processes.together() && f.val_split > 0)
         throw Error("--val-split cannot hold rows out when processes train together (each holds only its share); "
                     "give the held-out rows as a file of their own with --test");
+    check_files(f);
     set_threads(f.threads.value_or(processes.together() ? 1 : 0));  // processes sharing a machine share its cores
     const Placement where = f.device.placement();
     LoadOptions load;

@@ -1,6 +1,7 @@
 #include "io/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -8,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "io/temporary_files.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -32,8 +34,8 @@ std::FILE* create_temporary(const std::string& path, std::string& temp_path) {
 // A rename changes the directory, which has its own fsync. Without it a power loss could bring back
 // the old file (still whole, so this is best effort: some file systems refuse to sync a directory).
 void sync_directory_of(const std::string& path) {
-    std::string directory = std::filesystem::path(path).parent_path().string();
-    if (directory.empty()) directory = ".";
+    const std::size_t slash = path.rfind('/');
+    const std::string directory = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
     const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return;
     fsync(fd);
@@ -42,16 +44,41 @@ void sync_directory_of(const std::string& path) {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-    file_ = create_temporary(path_, temp_path_);
+// Links that loop are left for open to report.
+std::string final_target(const std::string& path) {
+    namespace fs = std::filesystem;
+    fs::path target = path;
+    std::error_code error;
+    for (int hops = 0; hops < 40 && fs::is_symlink(target, error); ++hops) {
+        const fs::path next = fs::read_symlink(target, error);
+        if (error) break;
+        target = next.is_absolute() ? next : target.parent_path() / next;
+    }
+    return target.string();
+}
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), target_(final_target(path_)) {
+    struct stat existing {};
+    if (stat(target_.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode)) {
+        if (S_ISDIR(existing.st_mode)) {
+            errno = EISDIR;
+            fail("cannot write a file there");
+        }
+        file_ = std::fopen(target_.c_str(), "wbe");  // a device, FIFO or socket: written, never replaced
+        if (!file_) fail("cannot open for writing");
+        return;
+    }
+    file_ = create_temporary(target_, temp_path_);
     if (!file_) fail("cannot create a temporary file beside it");
+    temp_slot_ = remember_temporary_file(temp_path_.c_str());
     buffer_ = std::make_unique<char[]>(buffer_size);
     std::setvbuf(file_, buffer_.get(), _IOFBF, buffer_size);
 }
 
 AtomicFile::~AtomicFile() {
     if (file_) std::fclose(file_);
-    if (!committed_) std::remove(temp_path_.c_str());
+    if (!committed_ && !temp_path_.empty()) std::remove(temp_path_.c_str());
+    forget_temporary_file(temp_slot_);
 }
 
 void AtomicFile::write(const void* data, std::size_t size) {
@@ -60,13 +87,20 @@ void AtomicFile::write(const void* data, std::size_t size) {
 
 void AtomicFile::commit() {
     if (std::fflush(file_) != 0) fail("cannot write");
+    if (temp_path_.empty()) {  // a device, FIFO or socket: nothing to rename
+        const int closed = std::fclose(file_);
+        file_ = nullptr;
+        if (closed != 0) fail("cannot write");
+        committed_ = true;
+        return;
+    }
     if (fsync(fileno(file_)) != 0) fail("cannot flush to disk");
     const int closed = std::fclose(file_);
     file_ = nullptr;
     if (closed != 0) fail("cannot write");
-    if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) fail("cannot rename the temporary file over it");
+    if (std::rename(temp_path_.c_str(), target_.c_str()) != 0) fail("cannot rename the temporary file over it");
     committed_ = true;
-    sync_directory_of(path_);
+    sync_directory_of(target_);
 }
 
 void AtomicFile::fail(const char* what) const {

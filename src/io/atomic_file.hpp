@@ -1,6 +1,10 @@
 // Every output file nabla writes (models, metrics, pictures, predictions) goes through AtomicFile, so
 // that a crash, a full disk or an exception midway never leaves a half-written file where a good
 // one was: the bytes go to a temporary file beside the target, which replaces it only on commit().
+//
+// A symbolic link is written through: its final target is replaced, the link stays. A target that
+// exists and is not a regular file (a device such as /dev/null, a FIFO, a socket) is never
+// replaced: the bytes are written into it directly. A directory is an error.
 #pragma once
 
 #include <cstddef>
@@ -11,9 +15,14 @@
 
 namespace nabla {
 
+// `path` with every symbolic link along it followed, also one whose target does not exist yet:
+// the file that writing to `path` creates or replaces.
+std::string final_target(const std::string& path);
+
 class AtomicFile {
 public:
-    // Creates PATH.tmp-<pid>-<n> in PATH's directory; Error naming PATH if that is impossible.
+    // Creates PATH.tmp-<pid>-<n> in the directory of PATH's final target (symbolic links followed),
+    // or opens PATH itself if it is a device, FIFO or socket; Error naming PATH if that is impossible.
     explicit AtomicFile(std::string path);
     AtomicFile(const AtomicFile&) = delete;
     AtomicFile& operator=(const AtomicFile&) = delete;
@@ -32,8 +41,10 @@ public:
 private:
     [[noreturn]] void fail(const char* what) const;  // Error naming path_, what and errno
 
-    std::string path_;
-    std::string temp_path_;
+    std::string path_;       // as the user named it, for messages
+    std::string target_;     // path_ with symbolic links followed: the file replaced
+    std::string temp_path_;  // empty when writing straight into a device, FIFO or socket
+    int temp_slot_ = -1;     // in temporary_files.hpp's registry
     std::FILE* file_ = nullptr;
     std::unique_ptr<char[]> buffer_;  // stdio's buffer: large, so writes of a few bytes stay cheap
     bool committed_ = false;
