@@ -14,6 +14,7 @@
 #include "io/atomic_file.hpp"
 #include "nabla/error.hpp"
 #include "nabla/model.hpp"
+#include "io/model_encoding.hpp"
 #include "scratch_dir.hpp"
 
 using namespace nabla;
@@ -106,9 +107,10 @@ std::size_t payload_offset(const std::string& bytes, std::string_view tag) {
 
 class ModelFile : public ScratchDirTest {
 protected:
-    std::string saved(const Model& model) {
-        save_model(model, path("model.nabla"));
-        return read_file(path("model.nabla"));
+    // The file's bytes, also for a model that save_model would refuse to write.
+    static std::string saved(const Model& model) {
+        const std::vector<std::uint8_t> bytes = detail::encode_model_unchecked(model);
+        return std::string(bytes.begin(), bytes.end());
     }
 
     // The message of the Error that loading `bytes` throws, checked to be one line naming the file.
@@ -147,6 +149,16 @@ TEST_F(ModelFile, SingleSigmoidOutputHasTwoClasses) {
     model.class_names = {"no", "yes"};
     save_model(model, path("model.nabla"));
     EXPECT_EQ(load_model(path("model.nabla")).class_names, model.class_names);
+}
+
+TEST_F(ModelFile, AModelThatLoadingWouldRefuseIsNeverWritten) {
+    Model one_class(Network<float>(NetworkSpec{{2, 1}, Activation::relu, std::nullopt, Loss::binary_cross_entropy}, 3));
+    one_class.class_names = {"only"};  // one sigmoid output tells two classes apart
+    EXPECT_THROW(save_model(one_class, path("model.nabla")), Error);
+    Model latin1 = example_classifier();
+    latin1.feature_names.back() = "caf\xE9";
+    EXPECT_THROW(save_model(latin1, path("model.nabla")), Error);
+    EXPECT_TRUE(entries().empty());
 }
 
 TEST_F(ModelFile, SavingWritesTheFileAtomicallyAndReplacesAnOldOne) {

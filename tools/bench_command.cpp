@@ -117,7 +117,7 @@ int run_bench(const BenchFlags& f) {
                             {"activation", f.activation},
                             {"loss", f.loss},
                             {"optimizer", f.optimizer}};
-        std::printf("%s\n", j.dump().c_str());
+        std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     } else {
         const std::string on = where.device == Device::cpu ? std::to_string(threads()) + " threads"
                                                             : std::string("cuda, ") + precision_name(where.precision);

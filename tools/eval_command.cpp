@@ -59,7 +59,7 @@ Command add_eval(CLI::App& app) {
             } else {
                 j["rmse"] = e.rmse;
             }
-            std::printf("%s\n", j.dump().c_str());
+            std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
             return 0;
         }
         std::printf("%zu samples from %s\nloss %.6f\n", e.samples, f->data.c_str(), e.loss);

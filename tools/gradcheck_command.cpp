@@ -50,7 +50,7 @@ Command add_gradcheck(CLI::App& app) {
                                 {"layers", spec.layers},            {"activation", activation_name(spec.hidden)},
                                 {"output_activation", activation_name(spec.output_activation())},
                                 {"loss", loss_name(spec.loss)},     {"batch", o->batch}};
-            std::printf("%s\n", j.dump().c_str());
+            std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
         } else {
             std::printf("gradient check: %zu parameters, max relative error %.3e (tolerance %.1e) at %s "
                         "(backprop %.10g, finite difference %.10g): %s\n",

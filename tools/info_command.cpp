@@ -41,7 +41,7 @@ Command add_info(CLI::App& app) {
                                 {"features", model.feature_names},
                                 {"metadata", nlohmann::json::object()}};
             for (const auto& [key, value] : model.metadata) j["metadata"][key] = value;
-            std::printf("%s\n", j.dump().c_str());
+            std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
             return 0;
         }
         std::printf("model          %s\n", f->model.c_str());

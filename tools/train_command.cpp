@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "data/loading.hpp"
 #include "device_flags.hpp"
 #include "dist_processes.hpp"
 #include "distinct_files.hpp"
@@ -127,6 +128,10 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     if (!f.task.empty()) load.task = parse_task(f.task);
     load.rows = processes.rows_of(f.data);
     Dataset all = load_dataset(f.data, load);
+    if (all.task == Task::classification && all.class_names.size() < 2)
+        throw Error(f.data + ": every row has the same class" +
+                    (all.class_names.empty() ? std::string() : " " + data::quoted(all.class_names[0])) +
+                    ": a classifier needs at least two (for a numeric target, use --task regression)");
 
     // Preprocessing is fitted on the training part only, then applied to every part alike.
     Dataset train = std::move(all), validation;

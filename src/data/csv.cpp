@@ -202,8 +202,12 @@ std::size_t find_target_column(const std::string& path, const std::string& targe
 Layout make_layout(const std::string& path, const Record& first, bool has_header, const LoadOptions& options) {
     Layout layout;
     layout.has_header = has_header;
-    for (std::size_t j = 0; j < first.fields.size(); ++j)
+    for (std::size_t j = 0; j < first.fields.size(); ++j) {
+        if (has_header && !data::valid_utf8(first.fields[j]))
+            throw line_error(path, first.line, "field " + std::to_string(j + 1) + ": the column name " +
+                                                   quoted(first.fields[j]) + " is not valid UTF-8 (save the file as UTF-8)");
         layout.names.push_back(has_header ? std::string(first.fields[j]) : "field" + std::to_string(j + 1));
+    }
 
     const std::optional<std::size_t> expected = data::expected_features(options);
     if (options.targets_optional && expected && layout.names.size() == *expected) return layout;
@@ -310,6 +314,10 @@ private:
         const std::string_view text = targets_[row];
         const std::size_t column = *layout_.target;
         if (text.empty()) throw line_error(path_, target_lines_[row], layout_.field(column) + ": empty class label");
+        if (!data::valid_utf8(text))
+            throw line_error(path_, target_lines_[row],
+                             layout_.field(column) + ": class label " + quoted(text) +
+                                 " is not valid UTF-8 (save the file as UTF-8)");
         const std::optional<double> value = parse_number(text);
         if (value && !std::isfinite(*value))
             throw line_error(path_, target_lines_[row],

@@ -17,6 +17,30 @@ Error line_error(const std::string& path, std::size_t line, const std::string& m
     return Error(path + ":" + std::to_string(line) + ": " + message);
 }
 
+bool valid_utf8(std::string_view text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto byte = static_cast<unsigned char>(text[i]);
+        std::size_t length;
+        std::uint32_t code;
+        if (byte < 0x80) { ++i; continue; }
+        if (byte >= 0xC2 && byte <= 0xDF) length = 2, code = byte & 0x1F;
+        else if (byte >= 0xE0 && byte <= 0xEF) length = 3, code = byte & 0x0F;
+        else if (byte >= 0xF0 && byte <= 0xF4) length = 4, code = byte & 0x07;
+        else return false;
+        if (i + length > text.size()) return false;
+        for (std::size_t k = 1; k < length; ++k) {
+            const auto next = static_cast<unsigned char>(text[i + k]);
+            if ((next & 0xC0) != 0x80) return false;
+            code = (code << 6) | (next & 0x3F);
+        }
+        const bool overlong = (length == 3 && code < 0x800) || (length == 4 && code < 0x10000);
+        if (overlong || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) return false;
+        i += length;
+    }
+    return true;
+}
+
 std::string quoted(std::string_view text) {
     constexpr std::size_t kMaxShown = 40;
     std::string shown = "'";

@@ -25,6 +25,10 @@ Error line_error(const std::string& path, std::size_t line, const std::string& m
 // does not flood the terminal.
 std::string quoted(std::string_view text);
 
+// Whether `text` is valid UTF-8 (no stray continuation bytes, overlong forms, surrogates or code
+// points past U+10FFFF): names and labels end up in JSON (`info --json`, `eval --json`).
+bool valid_utf8(std::string_view text);
+
 // "a, b, c" for a message, the first few names only when there are many.
 std::string list_names(const std::vector<std::string>& names);
 

@@ -20,7 +20,9 @@
 #include <string_view>
 #include <vector>
 
+#include "data/loading.hpp"
 #include "io/atomic_file.hpp"
+#include "io/model_encoding.hpp"
 #include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
 
@@ -443,6 +445,9 @@ void expect_count(std::size_t count, std::size_t expected, const char* what, con
 // What the sections must agree on: a file can pass its checksums and still come from a buggy or
 // hostile writer.
 void check_consistency(const Model& model, const std::string& path) {
+    for (const std::vector<std::string>* names : {&model.class_names, &model.feature_names, &model.target_names})
+        for (const std::string& name : *names)
+            if (!data::valid_utf8(name)) throw file_error(path, "the name " + data::quoted(name) + " is not valid UTF-8");
     const std::size_t inputs = model.network.input_size(), outputs = model.network.output_size();
     require_finite(model.network.parameters(), "weight", path);
     const Preprocessing& preprocessing = model.preprocessing;
@@ -503,11 +508,19 @@ Model read_file(const std::string& path, std::optional<TrainingState>* state) {
 
 }  // namespace
 
-void save_model(const Model& model, const std::string& path) { write_file(path, encode(model, nullptr)); }
+std::vector<std::uint8_t> detail::encode_model_unchecked(const Model& model) { return encode(model, nullptr); }
+
+// A model is checked as loading will check it before it is written, so that nabla never writes a
+// file it would then refuse to read.
+void save_model(const Model& model, const std::string& path) {
+    check_consistency(model, path);
+    write_file(path, encode(model, nullptr));
+}
 
 Model load_model(const std::string& path) { return read_file(path, nullptr); }
 
 void save_checkpoint(const Model& model, const TrainingState& state, const std::string& path) {
+    check_consistency(model, path);
     write_file(path, encode(model, &state));
 }
 
