@@ -33,4 +33,72 @@ TEST_F(CliData, NamesAndLabelsMustBeUtf8) {
     EXPECT_NE(info.dump().find("caf\xC3\xA9"), std::string::npos) << info.dump();
 }
 
+// The blob points with their columns in another order, an extra column, and no target.
+std::string reordered_blobs_csv() {
+    std::string csv = "note,y,x\n";
+    for (const Point& p : blob_points()) csv += "n/a," + std::to_string(p.y) + "," + std::to_string(p.x) + "\n";
+    return csv;
+}
+
+TEST_F(CliData, ColumnsAreMatchedByName) {
+    train_blobs_classifier();
+    write("reordered.csv", reordered_blobs_csv());
+    const std::string expected = succeeds({"predict", "--model", "blobs.nabla", "--data", "blobs.csv"}).out;
+    const Outcome reordered = succeeds({"predict", "--model", "blobs.nabla", "--data", "reordered.csv"});
+    EXPECT_EQ(reordered.out, expected);
+    EXPECT_EQ(reordered.err, "nabla: note: reordered.csv: column note left out: the model does not use it\n");
+    // The same for eval and for --test: the reordered file with its labels, first.
+    std::string labelled = "species,y,x\n";
+    for (const Point& p : blob_points()) labelled += p.label + "," + std::to_string(p.y) + "," + std::to_string(p.x) + "\n";
+    write("labelled.csv", labelled);
+    EXPECT_EQ(succeeds({"eval", "--model", "blobs.nabla", "--data", "labelled.csv", "--json"}).out,
+              succeeds({"eval", "--model", "blobs.nabla", "--data", "blobs.csv", "--json"}).out);
+    succeeds(concat(train_args("blobs.csv", "again.nabla", kQuickTraining), {"--test", "labelled.csv"}));
+}
+
+TEST_F(CliData, PredictNeverReadsTheTargetColumn) {
+    train_blobs_classifier();
+    write("unseen.csv", "x,y,species\n0,0,cat\n1,1,fox\n");  // 'fox': a class the model never saw
+    const Outcome run = succeeds({"predict", "--model", "blobs.nabla", "--data", "unseen.csv"});
+    EXPECT_EQ(csv_rows(run.out).size(), 3u);
+    EXPECT_EQ(run.err, "");
+}
+
+TEST_F(CliData, PandasIndexColumnIsLeftOutWithANote) {
+    std::string csv = ",x,y,species\n";  // what pandas' DataFrame.to_csv() writes
+    int i = 0;
+    for (const Point& p : blob_points())
+        csv += std::to_string(i++) + "," + std::to_string(p.x) + "," + std::to_string(p.y) + "," + p.label + "\n";
+    write("pandas.csv", csv);
+    const Outcome run = succeeds(train_args("pandas.csv", "m.nabla", kQuickTraining));
+    EXPECT_NE(run.err.find("pandas.csv: the first column has no name, so it is taken as a row index"),
+              std::string::npos) << run.err;
+    const nlohmann::json info = printed_json(succeeds({"info", "--model", "m.nabla", "--json"}));
+    EXPECT_EQ(info["features"], nlohmann::json({"x", "y"}));
+    succeeds({"predict", "--model", "m.nabla", "--data", "pandas.csv", "--output", "p.csv"});
+}
+
+TEST_F(CliData, IgnoredColumnsAndIdsStayOutOfTheFeatures) {
+    std::string csv = "passenger,x,noise,y,species\n";
+    int i = 0;
+    for (const Point& p : blob_points())
+        csv += "p" + std::to_string(i++) + "," + std::to_string(p.x) + ",7," + std::to_string(p.y) + "," + p.label + "\n";
+    write("people.csv", csv);
+    succeeds(concat(train_args("people.csv", "m.nabla", kQuickTraining), {"--ignore", "passenger,noise"}));
+    const nlohmann::json info = printed_json(succeeds({"info", "--model", "m.nabla", "--json"}));
+    EXPECT_EQ(info["features"], nlohmann::json({"x", "y"}));
+    const Outcome run = succeeds({"predict", "--model", "m.nabla", "--data", "people.csv", "--id", "passenger",
+                                  "--ignore", "noise"});
+    const auto rows = csv_rows(run.out);
+    ASSERT_EQ(rows.size(), 91u);
+    EXPECT_EQ(rows[0][0], "passenger");
+    EXPECT_EQ(rows[1][0], "p0");
+    EXPECT_EQ(rows[90][0], "p89");
+    EXPECT_EQ(run.err, "");
+    expect_refused(concat(train_args("people.csv", "m2.nabla", kQuickTraining), {"--ignore", "age"}),
+                   {"people.csv: --ignore: no column named 'age'"});
+    expect_refused({"predict", "--model", "m.nabla", "--data", "people.csv", "--id", "ticket"},
+                   {"people.csv: --id: no column named 'ticket'"});
+}
+
 }  // namespace

@@ -148,12 +148,15 @@ TEST_F(CliTest, TrainRefusesBadIdx) {
 TEST_F(CliTest, EvalAndPredictRefuseDataThatDoNotFitTheModel) {
     train_blobs_classifier();
     write("fox.csv", "x,y,species\n0,0,cat\n1,1,fox\n");
-    write("three_features.csv", "x,y,z,species\n0,0,0,cat\n");
+    write("no_y.csv", "x,z,species\n0,0,cat\n");
+    write("three_unnamed.csv", "0,0,0,cat\n1,1,1,dog\n");
     expect_refused({"eval", "--model", "blobs.nabla", "--data", "fox.csv"}, {"fox.csv:3", "fox"});
-    expect_refused({"eval", "--model", "blobs.nabla", "--data", "three_features.csv"},
-                   {"three_features.csv", "3", "2"});
-    expect_refused({"predict", "--model", "blobs.nabla", "--data", "three_features.csv", "--output", "p.csv"},
-                   {"three_features.csv", "3", "2"});
+    expect_refused({"eval", "--model", "blobs.nabla", "--data", "no_y.csv"},
+                   {"no_y.csv: no column named y, which the model takes as a feature"});
+    expect_refused({"predict", "--model", "blobs.nabla", "--data", "no_y.csv", "--output", "p.csv"},
+                   {"no_y.csv: no column named y"});
+    expect_refused({"predict", "--model", "blobs.nabla", "--data", "three_unnamed.csv", "--output", "p.csv"},
+                   {"three_unnamed.csv: 3 feature columns, but the model expects 2"});
 }
 
 TEST_F(CliTest, DamagedModelFilesAreRefused) {

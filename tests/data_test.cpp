@@ -486,7 +486,8 @@ TEST_F(DataTest, CsvFeatureCountMustMatchTheModel) {
     expect_contains(csv_error("a,b,c\n1,2,x\n", options), {"data.csv: 2 feature columns, but the model expects 3"});
     options.features.reset();
     options.feature_names = {"a", "b", "c", "d"};
-    expect_contains(csv_error("a,b,c\n1,2,x\n", options), {"2 feature columns, but the model expects 4"});
+    expect_contains(csv_error("a,b,c\n1,2,x\n", options), {"data.csv: no column named d, which the model takes as a feature"});
+    expect_contains(csv_error("1,2,x\n3,4,y\n", options), {"2 feature columns, but the model expects 4"});
 }
 
 TEST_F(DataTest, CsvOptionalTargets) {
@@ -502,9 +503,11 @@ TEST_F(DataTest, CsvOptionalTargets) {
     EXPECT_TRUE(without.labels.empty());
     EXPECT_EQ(without.class_names, options.class_names);
 
-    const Dataset with = csv("a,b,c\n1,2,y\n3,4,x\n", options);
-    EXPECT_TRUE(with.has_targets);
-    EXPECT_EQ(with.labels, (std::vector<std::int32_t>{1, 0}));
+    // A target column that is there is not read: a label the model never saw stops nothing.
+    const Dataset with = csv("a,b,c\n1,2,y\n3,4,unseen\n", options);
+    EXPECT_FALSE(with.has_targets);
+    EXPECT_TRUE(with.labels.empty());
+    EXPECT_EQ(with.x.data, (std::vector<float>{1, 2, 3, 4}));
 }
 
 TEST_F(DataTest, CsvRefusesBinaryData) {

@@ -4,8 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <functional>
 
+#include "nabla/dataset.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla::cli {
@@ -18,6 +20,11 @@ class UsageError : public Error {
 public:
     using Error::Error;
 };
+
+// What the loader did with a data set that the user should hear of, on standard error.
+inline void print_notes(const Dataset& data) {
+    for (const std::string& note : data.notes) std::fprintf(stderr, "nabla: note: %s\n", note.c_str());
+}
 
 Command add_gradcheck(CLI::App& app);
 Command add_train(CLI::App& app);

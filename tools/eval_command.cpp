@@ -32,7 +32,7 @@ void print_confusion(const Evaluation& e, const std::vector<std::string>& names)
 
 Command add_eval(CLI::App& app) {
     struct Flags {
-        std::string model, data;
+        std::string model, data, ignore;
         bool json = false;
         int threads = 0;
         DeviceFlags device;
@@ -40,6 +40,7 @@ Command add_eval(CLI::App& app) {
     auto f = std::make_shared<Flags>();
     app.add_option("--model", f->model, "model file written by nabla train")->required();
     app.add_option("--data", f->data, "data to evaluate on (with targets)")->required();
+    app.add_option("--ignore", f->ignore, "CSV: columns to leave out (names, comma-separated)");
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     f->device.add_to(app);
     app.add_flag("--json", f->json, "print one JSON object");
@@ -47,7 +48,10 @@ Command add_eval(CLI::App& app) {
         set_threads(f->threads);
         const Placement where = f->device.placement();
         const Model model = load_model(f->model);
-        const Dataset data = load_dataset_for(model, f->data);
+        LoadOptions load;
+        load.ignore = parse_names(f->ignore);
+        const Dataset data = load_dataset_for(model, f->data, load);
+        print_notes(data);
         const Evaluation e = evaluate_on(where.device, model.network, data, where.precision);
         const bool classification = model.task == Task::classification;
         if (f->json) {

@@ -80,3 +80,17 @@ CLI::Validator whole_number_in(double lo, double hi) { return numeric(lo, hi, tr
 CLI::Validator positive_number() { return numeric(0, 0, false, true); }
 
 }  // namespace nabla::cli
+
+namespace nabla::cli {
+
+std::vector<std::string> parse_names(const std::string& text) {
+    std::vector<std::string> names;
+    if (text.empty()) return names;
+    std::size_t start = 0;
+    for (std::size_t comma; (comma = text.find(',', start)) != std::string::npos; start = comma + 1)
+        names.push_back(text.substr(start, comma - start));
+    names.push_back(text.substr(start));
+    return names;
+}
+
+}  // namespace nabla::cli

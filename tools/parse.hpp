@@ -13,6 +13,9 @@ namespace nabla::cli {
 // "784,256,10" → {784, 256, 10}; Error naming the flag on an empty, zero or non-numeric entry.
 std::vector<std::size_t> parse_widths(const std::string& text, const std::string& flag);
 
+// "a,b,c" → {"a", "b", "c"} (column names for --ignore); empty text → {}.
+std::vector<std::string> parse_names(const std::string& text);
+
 // "512M", "8G", "1.5T", "4096" (bytes) → bytes; Error naming the flag otherwise.
 std::uint64_t parse_bytes(const std::string& text, const std::string& flag);
 // 1610612736 → "1.5 GiB".

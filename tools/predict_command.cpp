@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "device_flags.hpp"
@@ -32,10 +33,14 @@ std::string csv_field(const std::string& s) {
     return quoted + "\"";
 }
 
-std::string predictions_csv(const Model& model, const Matrix<float>& a) {
+// One row per sample: its id (with --id), then the predicted class and the class probabilities, or
+// the regression outputs.
+std::string predictions_csv(const Model& model, const Matrix<float>& a, const std::string& id_name,
+                            const std::vector<std::string>& ids) {
     std::string out;
     const bool classification = model.task == Task::classification;
     const bool single_sigmoid = classification && a.cols == 1;  // output = P(class 1)
+    if (!ids.empty()) out += csv_field(id_name) + ",";
     if (classification) {
         out += "prediction";
         for (const std::string& name : model.class_names) out += ",p_" + csv_field(name);
@@ -46,6 +51,7 @@ std::string predictions_csv(const Model& model, const Matrix<float>& a) {
     out += '\n';
     for (std::size_t i = 0; i < a.rows; ++i) {
         const float* row = a.row(i);
+        if (!ids.empty()) out += csv_field(ids[i]) + ",";
         if (classification) {
             out += csv_field(model.class_names[predicted_class(row, a.cols)]);
             if (single_sigmoid) out += "," + number(1.0f - row[0]) + "," + number(row[0]);
@@ -62,14 +68,16 @@ std::string predictions_csv(const Model& model, const Matrix<float>& a) {
 
 Command add_predict(CLI::App& app) {
     struct Flags {
-        std::string model, data, output;
+        std::string model, data, output, ignore, id;
         int threads = 0;
         DeviceFlags device;
     };
     auto f = std::make_shared<Flags>();
     app.add_option("--model", f->model, "model file written by nabla train")->required();
-    app.add_option("--data", f->data, "data to predict (the target column may be absent)")->required();
+    app.add_option("--data", f->data, "data to predict (a target column, if any, is not read)")->required();
     app.add_option("--output,-o", f->output, "write the CSV here (default, or -: standard output)");
+    app.add_option("--ignore", f->ignore, "CSV: columns to leave out (names, comma-separated)");
+    app.add_option("--id", f->id, "CSV: a column to copy into the output, first, to tell the rows apart");
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     f->device.add_to(app);
     return [f] {
@@ -79,9 +87,14 @@ Command add_predict(CLI::App& app) {
         set_threads(f->threads);
         const Placement where = f->device.placement();
         const Model model = load_model(f->model);
-        const Dataset data = load_dataset_for(model, f->data, true);
-        const std::string csv =
-            predictions_csv(model, predict_on(where.device, model.network, data.x, where.precision));
+        LoadOptions load;
+        load.targets_optional = true;
+        load.ignore = parse_names(f->ignore);
+        load.id_column = f->id;
+        const Dataset data = load_dataset_for(model, f->data, load);
+        print_notes(data);
+        const std::string csv = predictions_csv(model, predict_on(where.device, model.network, data.x, where.precision),
+                                                f->id, data.ids);
         if (f->output.empty() || f->output == "-") {
             std::fwrite(csv.data(), 1, csv.size(), stdout);
             return 0;

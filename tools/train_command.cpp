@@ -26,7 +26,7 @@ namespace nabla::cli {
 namespace {
 
 struct TrainFlags {
-    std::string data, test, target, task, save, log, plot, checkpoint, resume, on_divergence = "stop", max_memory;
+    std::string data, test, target, ignore, task, save, log, plot, checkpoint, resume, on_divergence = "stop", max_memory;
     std::string hidden = "256,128", activation = "relu", output_activation, loss, optimizer = "adam";
     std::string init = "auto", schedule = "cosine";
     double lr = 1e-3, weight_decay = 0, momentum = 0.9, dropout = 0, val_split = 0, clip_norm = 0;
@@ -125,9 +125,11 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     const Placement where = f.device.placement();
     LoadOptions load;
     load.target = f.target;
+    load.ignore = parse_names(f.ignore);
     if (!f.task.empty()) load.task = parse_task(f.task);
     load.rows = processes.rows_of(f.data);
     Dataset all = load_dataset(f.data, load);
+    if (processes.leader()) print_notes(all);
     if (all.task == Task::classification && all.class_names.size() < 2)
         throw Error(f.data + ": every row has the same class" +
                     (all.class_names.empty() ? std::string() : " " + data::quoted(all.class_names[0])) +
@@ -158,13 +160,21 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     model.class_names = train.class_names;
     model.feature_names = train.feature_names;
     model.target_names = train.target_names;
-    model.target = f.target;
+    // By name, so that eval and predict find it in any column order; an index stays an index.
+    const bool by_index = !f.target.empty() && f.target.find_first_not_of("0123456789") == std::string::npos;
+    model.target = by_index || train.target_column.empty() ? f.target : train.target_column;
     if (!checkpoint && model.task == Task::regression && spec.output_activation() == Activation::identity)
         start_at_the_mean(model.network, train.y, processes);
 
     // The held-out and test sets are read the way the model will read data later.
     std::optional<Dataset> test;
-    if (!f.test.empty()) test = load_dataset_for(model, f.test, false, processes.rows_of(f.test));
+    if (!f.test.empty()) {
+        LoadOptions test_load;
+        test_load.ignore = load.ignore;
+        test_load.rows = processes.rows_of(f.test);
+        test = load_dataset_for(model, f.test, test_load);
+        if (processes.leader()) print_notes(*test);
+    }
     prep.apply(train.x);
     if (f.val_split > 0) prep.apply(validation.x);
     const Dataset* watched = f.val_split > 0 ? &validation : test ? &*test : nullptr;
@@ -272,6 +282,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--data", f.data, "training data: fashion-mnist:train, idx:IMAGES,LABELS or a CSV file");
     app.add_option("--test", f.test, "test data, evaluated after every epoch and at the end");
     app.add_option("--target", f.target, "CSV: target column, by name or 0-based index (default: the last)");
+    app.add_option("--ignore", f.ignore, "CSV: columns that are neither features nor target (names, comma-separated)");
     app.add_option("--task", f.task, "CSV: classification (default) or regression");
     app.add_option("--val-split", f.val_split, "hold out this fraction of the training data for validation")
         ->check(number_in(0.0, 0.9));

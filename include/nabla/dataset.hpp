@@ -31,6 +31,10 @@ struct Dataset {
     std::string source;                     ///< where it came from, for messages
     bool has_targets = true;                ///< false when predict reads rows without the target column
     bool pixels = false;                    ///< IDX images: raw 0..255 values (scaled by preprocessing)
+    std::string target_column;              ///< CSV: the name of the target column read ("" for none)
+    std::vector<std::string> ids;           ///< CSV with LoadOptions::id_column: that column, per row
+    /// What the loader did that the user should hear of (a column left out, say), one line each.
+    std::vector<std::string> notes;
 
     std::size_t samples() const { return x.rows; }  ///< n, the number of samples
     std::size_t features() const { return x.cols; }  ///< the number of inputs per sample
@@ -44,13 +48,19 @@ struct RowRange {
 
 /// What the caller knows before reading. A trained model fills the fields below `task` so that
 /// eval/predict read a file exactly as training did and refuse data that does not fit the model.
+///
+/// CSV columns: a file with a header is matched to a model's feature_names by name, in any order
+/// (columns the model does not use are left out, with a note); a file without one, by position. An
+/// unnamed first column (the index that pandas' to_csv writes) is left out, with a note.
 struct LoadOptions {
     std::string target;                       ///< CSV: column name or 0-based index; empty = last column
+    std::vector<std::string> ignore;          ///< CSV: columns (by name) that are neither features nor target
+    std::string id_column;                    ///< CSV: a column carried through as Dataset::ids, not a feature
     std::optional<Task> task;                 ///< CSV: default classification
     std::vector<std::string> class_names;     ///< non-empty: labels must be among these (else Error)
     std::vector<std::string> feature_names;   ///< non-empty: the feature columns the model expects
     std::optional<std::size_t> features;      ///< expected feature count (model input width)
-    bool targets_optional = false;            ///< predict: rows may lack the target column
+    bool targets_optional = false;            ///< predict: the target column is not read, and may be absent
     /// Only these rows (a process's share in data-parallel training; Error if beyond the source).
     /// Class names still come from every row, so that the parts of one source agree on them.
     std::optional<RowRange> rows;

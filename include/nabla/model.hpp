@@ -39,9 +39,10 @@ void save_model(const Model& model, const std::string& path);
 Model load_model(const std::string& path);
 
 /// Reads a data source as the model was trained on it (same target column, class names and
-/// features, refusing data that do not fit) and applies the model's preprocessing. With
-/// targets_optional, rows may lack the target column (prediction). With `rows`, only those rows.
-Dataset load_dataset_for(const Model& model, const std::string& source, bool targets_optional = false,
-                         std::optional<RowRange> rows = std::nullopt);
+/// features, found by name where a CSV file has a header; refusing data that do not fit) and applies
+/// the model's preprocessing. `options` gives what the caller chooses: targets_optional (prediction:
+/// the target column is not read, and may be absent), rows, ignore and id_column; the fields that
+/// describe the model are filled from it.
+Dataset load_dataset_for(const Model& model, const std::string& source, LoadOptions options = {});
 
 }  // namespace nabla

@@ -6,8 +6,11 @@
 //  - the first row is a header when some field of it is not a number while the same field of the
 //    second row is (feature columns hold numbers, their names do not); a file's only row is a
 //    header when none of its fields is a number. Without a header, columns are named "field1"...;
-//  - the target is the last column unless options.target names one (header name, or 0-based index);
-//  - every other column is a feature and must hold finite numbers.
+//  - the target is the last column unless options.target names one (header name, "fieldN" in a
+//    file without a header, or 0-based index);
+//  - --ignore and --id columns, and an unnamed first column (pandas' index), are set aside;
+//  - every other column is a feature and must hold finite numbers. A trained model's features are
+//    found by name where the file has a header (LoadOptions, dataset.hpp).
 // Error messages count lines from 1, the header included, and fields from 1.
 #include <algorithm>
 #include <charconv>
@@ -165,11 +168,15 @@ bool is_header(const Record& first, const Record* second) {
     return false;
 }
 
-// The columns of a file: their names, and which one (if any) is the target.
+// The columns of a file: their names, which are features (in the order the network takes them),
+// which one (if any) is the target, and which one carries ids.
 struct Layout {
     std::vector<std::string> names;
     bool has_header = false;
-    std::optional<std::size_t> target;  // none when the rows hold only features
+    std::vector<std::size_t> features;  // file columns, in the network's input order
+    std::optional<std::size_t> target;  // none when the target is absent or not read (predict)
+    std::optional<std::size_t> id;      // LoadOptions::id_column
+    std::vector<std::string> notes;
 
     // How messages name a column: "field 3 ('petal_length')", or "field 3" without a header.
     std::string field(std::size_t column) const {
@@ -178,25 +185,87 @@ struct Layout {
     }
 };
 
-std::size_t find_target_column(const std::string& path, const std::string& target, const Layout& layout) {
+// A column by header name, by the name "fieldN" that nabla gives the columns of a file without a
+// header, or by 0-based index; none when no column goes by `name`.
+std::optional<std::size_t> column_named(const std::string& name, const Layout& layout) {
     const std::vector<std::string>& names = layout.names;
-    if (target.empty()) return names.size() - 1;
-    if (layout.has_header) {
-        const auto found = std::find(names.begin(), names.end(), target);
-        if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
+    const auto found = std::find(names.begin(), names.end(), name);
+    if (found != names.end()) return static_cast<std::size_t>(found - names.begin());
+    const bool generated = name.starts_with("field");  // "field3": the third column
+    const std::string_view digits = generated ? std::string_view(name).substr(5) : std::string_view(name);
+    std::size_t index = 0;
+    const char* end = digits.data() + digits.size();
+    const auto [stop, error] = std::from_chars(digits.data(), end, index);
+    if (error != std::errc{} || stop != end || digits.empty()) return std::nullopt;
+    if (generated) {
+        if (index == 0) return std::nullopt;
+        --index;
     }
+    if (index < names.size()) return index;
+    return std::nullopt;
+}
+
+std::size_t find_target_column(const std::string& path, const std::string& target, const Layout& layout,
+                               const std::vector<std::size_t>& candidates, const LoadOptions& options) {
+    const std::vector<std::string>& names = layout.names;
+    if (target.empty()) return candidates.back();
+    if (const std::optional<std::size_t> column = column_named(target, layout)) return *column;
     std::size_t index = 0;
     const char* end = target.data() + target.size();
     const auto [stop, error] = std::from_chars(target.data(), end, index);
-    if (error == std::errc{} && stop == end) {
-        if (index < names.size()) return index;
+    if (error == std::errc{} && stop == end)
         throw file_error(path, "target column " + target + " is out of range (the file has " +
                                    std::to_string(names.size()) + " columns, counted from 0)");
-    }
+    // A model's target, stored by name, in a file without a header: by position, the last column.
+    if (!layout.has_header && data::expected_features(options)) return candidates.back();
     if (!layout.has_header)
         throw file_error(path, "no column named " + quoted(target) +
                                    ": the file has no header row, so give the target as a 0-based column index");
     throw file_error(path, "no column named " + quoted(target) + " (columns: " + data::list_names(names) + ")");
+}
+
+// pandas' to_csv writes the row index as a first column with an empty name.
+bool is_unnamed_index(const Layout& layout, std::size_t column) {
+    return layout.has_header && column == 0 && layout.names.size() > 1 &&
+           (layout.names[0].empty() || layout.names[0] == "Unnamed: 0");
+}
+
+// The model's features, found by name in the file's header. The target, when the file has it, is
+// read unless the caller does not need it; every other column is left out, with a note.
+void match_by_name(const std::string& path, Layout& layout, const LoadOptions& options,
+                   const std::vector<bool>& set_aside) {
+    std::vector<std::string> missing;
+    std::vector<bool> used = set_aside;
+    for (const std::string& name : options.feature_names) {
+        const auto found = std::find(layout.names.begin(), layout.names.end(), name);
+        if (found == layout.names.end()) {
+            missing.push_back(name);
+            continue;
+        }
+        const auto column = static_cast<std::size_t>(found - layout.names.begin());
+        layout.features.push_back(column);
+        used[column] = true;
+    }
+    if (!missing.empty())
+        throw file_error(path, "no column named " + data::list_names(missing) + ", which the model takes as " +
+                                   (missing.size() == 1 ? "a feature" : "features") +
+                                   " (columns: " + data::list_names(layout.names) + ")");
+    // A model trained before target names were stored says "" for "the last column".
+    const std::size_t last = layout.names.size() - 1;
+    const std::optional<std::size_t> target = !options.target.empty() ? column_named(options.target, layout)
+                                              : used[last]                ? std::nullopt
+                                                                          : std::optional<std::size_t>(last);
+    if (target) used[*target] = true;
+    if (!target && !options.targets_optional)
+        throw file_error(path, "no target column " + quoted(options.target) +
+                                   " (columns: " + data::list_names(layout.names) + ")");
+    if (!options.targets_optional) layout.target = target;
+    std::vector<std::string> unused;
+    for (std::size_t j = 0; j < layout.names.size(); ++j)
+        if (!used[j]) unused.push_back(layout.names[j]);
+    if (!unused.empty())
+        layout.notes.push_back(path + ": " + (unused.size() == 1 ? "column " : "columns ") + data::list_names(unused) +
+                               " left out: the model does not use " + (unused.size() == 1 ? "it" : "them"));
 }
 
 Layout make_layout(const std::string& path, const Record& first, bool has_header, const LoadOptions& options) {
@@ -209,11 +278,52 @@ Layout make_layout(const std::string& path, const Record& first, bool has_header
         layout.names.push_back(has_header ? std::string(first.fields[j]) : "field" + std::to_string(j + 1));
     }
 
-    const std::optional<std::size_t> expected = data::expected_features(options);
-    if (options.targets_optional && expected && layout.names.size() == *expected) return layout;
+    // Columns that are neither features nor target: --ignore, --id, and pandas' index.
+    std::vector<bool> set_aside(layout.names.size(), false);
+    for (const std::string& name : options.ignore) {
+        const std::optional<std::size_t> column = column_named(name, layout);
+        if (!column) throw file_error(path, "--ignore: no column named " + quoted(name) + " (columns: " +
+                                                data::list_names(layout.names) + ")");
+        set_aside[*column] = true;
+    }
+    if (!options.id_column.empty()) {
+        layout.id = column_named(options.id_column, layout);
+        if (!layout.id) throw file_error(path, "--id: no column named " + quoted(options.id_column) + " (columns: " +
+                                                   data::list_names(layout.names) + ")");
+        set_aside[*layout.id] = true;
+    }
+    if (is_unnamed_index(layout, 0) && !set_aside[0]) {
+        set_aside[0] = true;
+        layout.notes.push_back(path + ": the first column has no name, so it is taken as a row index (as pandas "
+                                      "writes one) and left out; give it a name to use it as a feature");
+    }
 
-    layout.target = find_target_column(path, options.target, layout);
-    const std::size_t features = layout.names.size() - 1;
+    // A file with a header is matched to a trained model's features by name, when it has them.
+    const std::vector<std::string>& wanted = options.feature_names;
+    const bool by_name = has_header && !wanted.empty() &&
+                         std::any_of(wanted.begin(), wanted.end(), [&](const std::string& name) {
+                             return std::find(layout.names.begin(), layout.names.end(), name) != layout.names.end();
+                         });
+    if (by_name) {
+        match_by_name(path, layout, options, set_aside);
+        return layout;
+    }
+
+    // Otherwise by position: every column not set aside is a feature, but the target.
+    std::vector<std::size_t> candidates;
+    for (std::size_t j = 0; j < layout.names.size(); ++j)
+        if (!set_aside[j]) candidates.push_back(j);
+    if (candidates.empty()) throw file_error(path, "no columns left once --ignore and --id are set aside");
+    const std::optional<std::size_t> expected = data::expected_features(options);
+    if (options.targets_optional && expected && candidates.size() == *expected) {
+        layout.features = candidates;
+        return layout;
+    }
+    const std::size_t target = find_target_column(path, options.target, layout, candidates, options);
+    for (const std::size_t j : candidates)
+        if (j != target) layout.features.push_back(j);
+    if (!options.targets_optional) layout.target = target;
+    const std::size_t features = layout.features.size();
     if (features == 0) throw file_error(path, "only one column; nabla needs feature columns besides the target");
     if (expected && features != *expected)
         throw file_error(
@@ -243,13 +353,13 @@ public:
                              "expected " + std::to_string(layout_.names.size()) + " fields, got " +
                                  std::to_string(record.fields.size()));
         const bool kept = !wanted_ || (rows_ >= wanted_->begin && rows_ < wanted_->end);
-        for (std::size_t j = 0; j < record.fields.size(); ++j) {
-            if (j == layout_.target) {
-                targets_.push_back(record.fields[j]);
-                target_lines_.push_back(record.line);
-            } else if (kept) {
-                features_.push_back(number(record.fields[j], record.line, j));
-            }
+        if (layout_.target) {
+            targets_.push_back(record.fields[*layout_.target]);
+            target_lines_.push_back(record.line);
+        }
+        if (kept) {
+            for (const std::size_t j : layout_.features) features_.push_back(number(record.fields[j], record.line, j));
+            if (layout_.id) ids_.emplace_back(record.fields[*layout_.id]);
         }
         ++rows_;
     }
@@ -260,9 +370,11 @@ public:
         Dataset data;
         data.source = path_;
         data.task = options.task.value_or(Task::classification);
-        for (std::size_t j = 0; j < layout_.names.size(); ++j)
-            if (j != layout_.target) data.feature_names.push_back(layout_.names[j]);
+        for (const std::size_t j : layout_.features) data.feature_names.push_back(layout_.names[j]);
         data.x = matrix_from(std::move(features_), data.feature_names.size());
+        data.ids = std::move(ids_);
+        data.notes = layout_.notes;
+        if (layout_.target) data.target_column = layout_.names[*layout_.target];
 
         if (!layout_.target) {
             data.has_targets = false;
@@ -359,6 +471,7 @@ private:
     std::vector<float> features_;  // row-major, kept rows × features
     std::vector<std::string_view> targets_;
     std::vector<std::size_t> target_lines_;
+    std::vector<std::string> ids_;  // kept rows' LoadOptions::id_column
 };
 
 std::string read_csv_text(const std::string& path) {

@@ -4,16 +4,12 @@
 
 namespace nabla {
 
-Dataset load_dataset_for(const Model& model, const std::string& source, bool targets_optional,
-                         std::optional<RowRange> rows) {
-    LoadOptions options;
+Dataset load_dataset_for(const Model& model, const std::string& source, LoadOptions options) {
     options.target = model.target;
     options.task = model.task;
     options.class_names = model.class_names;
     options.feature_names = model.feature_names;
     options.features = model.network.input_size();
-    options.targets_optional = targets_optional;
-    options.rows = rows;
     Dataset data = load_dataset(source, options);
     model.preprocessing.apply(data.x);
     return data;
