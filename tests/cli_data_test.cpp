@@ -2,6 +2,7 @@
 // with exit status 0 now gives one clear line, and what a data scientist's CSV files hold reads.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "cli_fixture.hpp"
@@ -99,6 +100,39 @@ TEST_F(CliData, IgnoredColumnsAndIdsStayOutOfTheFeatures) {
                    {"people.csv: --ignore: no column named 'age'"});
     expect_refused({"predict", "--model", "m.nabla", "--data", "people.csv", "--id", "ticket"},
                    {"people.csv: --id: no column named 'ticket'"});
+}
+
+// The blob points written with `separator` between fields, and a decimal comma where asked.
+std::string blobs_with(char separator, bool decimal_comma) {
+    std::string csv = std::string("x") + separator + "y" + separator + "species\n";
+    for (const Point& p : blob_points()) {
+        std::string x = std::to_string(p.x), y = std::to_string(p.y);
+        if (decimal_comma) std::replace(x.begin(), x.end(), '.', ','), std::replace(y.begin(), y.end(), '.', ',');
+        csv += x + separator + y + separator + p.label + "\n";
+    }
+    return csv;
+}
+
+TEST_F(CliData, SemicolonTabAndPipeSeparatedFilesRead) {
+    train_blobs_classifier();
+    const std::string expected = succeeds({"predict", "--model", "blobs.nabla", "--data", "blobs.csv"}).out;
+    write("semicolon.csv", blobs_with(';', true));
+    write("tab.tsv", blobs_with('\t', false));
+    write("pipe.csv", blobs_with('|', false));
+    for (const char* file : {"semicolon.csv", "tab.tsv", "pipe.csv"}) {
+        SCOPED_TRACE(file);
+        EXPECT_EQ(succeeds({"predict", "--model", "blobs.nabla", "--data", file}).out, expected);
+        // Trained on the same numbers, the same model: the same predictions.
+        succeeds(train_args(file, "again.nabla", kQuickTraining));
+        EXPECT_EQ(succeeds({"predict", "--model", "again.nabla", "--data", "blobs.csv"}).out, expected);
+    }
+    EXPECT_EQ(succeeds({"predict", "--model", "blobs.nabla", "--data", "semicolon.csv", "--delimiter", ";"}).out,
+              expected);
+    write("spaces.csv", "x y species\n1 2 cat\n");
+    expect_refused(train_args("spaces.csv", "m.nabla", kQuickTraining),
+                   {"spaces.csv: only one column", "--delimiter"});
+    expect_refused(concat(train_args("blobs.csv", "m.nabla", kQuickTraining), {"--delimiter", "x"}),
+                   {"--delimiter: expected ',', ';', '|' or 'tab', got 'x'"});
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ void print_confusion(const Evaluation& e, const std::vector<std::string>& names)
 
 Command add_eval(CLI::App& app) {
     struct Flags {
-        std::string model, data, ignore;
+        std::string model, data, ignore, delimiter;
         bool json = false;
         int threads = 0;
         DeviceFlags device;
@@ -41,6 +41,7 @@ Command add_eval(CLI::App& app) {
     app.add_option("--model", f->model, "model file written by nabla train")->required();
     app.add_option("--data", f->data, "data to evaluate on (with targets)")->required();
     app.add_option("--ignore", f->ignore, "CSV: columns to leave out (names, comma-separated)");
+    app.add_option("--delimiter", f->delimiter, "CSV: field separator , ; | or tab (default: found in the first line)");
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     f->device.add_to(app);
     app.add_flag("--json", f->json, "print one JSON object");
@@ -50,6 +51,7 @@ Command add_eval(CLI::App& app) {
         const Model model = load_model(f->model);
         LoadOptions load;
         load.ignore = parse_names(f->ignore);
+        load.delimiter = parse_delimiter(f->delimiter);
         const Dataset data = load_dataset_for(model, f->data, load);
         print_notes(data);
         const Evaluation e = evaluate_on(where.device, model.network, data, where.precision);

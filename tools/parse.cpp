@@ -83,6 +83,13 @@ CLI::Validator positive_number() { return numeric(0, 0, false, true); }
 
 namespace nabla::cli {
 
+std::optional<char> parse_delimiter(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    if (text == "tab" || text == "\\t" || text == "\t") return '\t';
+    if (text == "," || text == ";" || text == "|") return text[0];
+    throw Error("--delimiter: expected ',', ';', '|' or 'tab', got '" + text + "'");
+}
+
 std::vector<std::string> parse_names(const std::string& text) {
     std::vector<std::string> names;
     if (text.empty()) return names;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ std::vector<std::size_t> parse_widths(const std::string& text, const std::string
 
 // "a,b,c" → {"a", "b", "c"} (column names for --ignore); empty text → {}.
 std::vector<std::string> parse_names(const std::string& text);
+
+// --delimiter: "," ";" "|" or "tab" (also "\t" as typed) → the character; "" → none (detect);
+// Error otherwise.
+std::optional<char> parse_delimiter(const std::string& text);
 
 // "512M", "8G", "1.5T", "4096" (bytes) → bytes; Error naming the flag otherwise.
 std::uint64_t parse_bytes(const std::string& text, const std::string& flag);

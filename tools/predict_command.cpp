@@ -68,7 +68,7 @@ std::string predictions_csv(const Model& model, const Matrix<float>& a, const st
 
 Command add_predict(CLI::App& app) {
     struct Flags {
-        std::string model, data, output, ignore, id;
+        std::string model, data, output, ignore, id, delimiter;
         int threads = 0;
         DeviceFlags device;
     };
@@ -77,6 +77,7 @@ Command add_predict(CLI::App& app) {
     app.add_option("--data", f->data, "data to predict (a target column, if any, is not read)")->required();
     app.add_option("--output,-o", f->output, "write the CSV here (default, or -: standard output)");
     app.add_option("--ignore", f->ignore, "CSV: columns to leave out (names, comma-separated)");
+    app.add_option("--delimiter", f->delimiter, "CSV: field separator , ; | or tab (default: found in the first line)");
     app.add_option("--id", f->id, "CSV: a column to copy into the output, first, to tell the rows apart");
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     f->device.add_to(app);
@@ -90,6 +91,7 @@ Command add_predict(CLI::App& app) {
         LoadOptions load;
         load.targets_optional = true;
         load.ignore = parse_names(f->ignore);
+        load.delimiter = parse_delimiter(f->delimiter);
         load.id_column = f->id;
         const Dataset data = load_dataset_for(model, f->data, load);
         print_notes(data);

@@ -26,7 +26,7 @@ namespace nabla::cli {
 namespace {
 
 struct TrainFlags {
-    std::string data, test, target, ignore, task, save, log, plot, checkpoint, resume, on_divergence = "stop", max_memory;
+    std::string data, test, target, ignore, delimiter, task, save, log, plot, checkpoint, resume, on_divergence = "stop", max_memory;
     std::string hidden = "256,128", activation = "relu", output_activation, loss, optimizer = "adam";
     std::string init = "auto", schedule = "cosine";
     double lr = 1e-3, weight_decay = 0, momentum = 0.9, dropout = 0, val_split = 0, clip_norm = 0;
@@ -126,6 +126,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     LoadOptions load;
     load.target = f.target;
     load.ignore = parse_names(f.ignore);
+    load.delimiter = parse_delimiter(f.delimiter);
     if (!f.task.empty()) load.task = parse_task(f.task);
     load.rows = processes.rows_of(f.data);
     Dataset all = load_dataset(f.data, load);
@@ -171,6 +172,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     if (!f.test.empty()) {
         LoadOptions test_load;
         test_load.ignore = load.ignore;
+        test_load.delimiter = load.delimiter;
         test_load.rows = processes.rows_of(f.test);
         test = load_dataset_for(model, f.test, test_load);
         if (processes.leader()) print_notes(*test);
@@ -283,6 +285,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--test", f.test, "test data, evaluated after every epoch and at the end");
     app.add_option("--target", f.target, "CSV: target column, by name or 0-based index (default: the last)");
     app.add_option("--ignore", f.ignore, "CSV: columns that are neither features nor target (names, comma-separated)");
+    app.add_option("--delimiter", f.delimiter, "CSV: field separator , ; | or tab (default: found in the first line)");
     app.add_option("--task", f.task, "CSV: classification (default) or regression");
     app.add_option("--val-split", f.val_split, "hold out this fraction of the training data for validation")
         ->check(number_in(0.0, 0.9));

@@ -56,6 +56,9 @@ struct LoadOptions {
     std::string target;                       ///< CSV: column name or 0-based index; empty = last column
     std::vector<std::string> ignore;          ///< CSV: columns (by name) that are neither features nor target
     std::string id_column;                    ///< CSV: a column carried through as Dataset::ids, not a feature
+    /// CSV: the field separator; none = the one of , ; tab | most frequent in the first line. With
+    /// ';' a decimal comma reads as a point.
+    std::optional<char> delimiter;
     std::optional<Task> task;                 ///< CSV: default classification
     std::vector<std::string> class_names;     ///< non-empty: labels must be among these (else Error)
     std::vector<std::string> feature_names;   ///< non-empty: the feature columns the model expects

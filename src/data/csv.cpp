@@ -1,5 +1,7 @@
 // CSV data files, one sample per record:
-//  - fields are separated by commas; RFC 4180 quoting ("a,b" is one field, "" is a quote inside
+//  - fields are separated by commas, or by the semicolons, tabs or pipes found in the first line
+//    (LoadOptions::delimiter forces one); with semicolons a decimal comma ("3,14") reads as a
+//    point; RFC 4180 quoting ("a,b" is one field, "" is a quote inside
 //    quotes, a quoted field may span lines); spaces around fields are ignored;
 //  - LF or CRLF line ends, an optional UTF-8 byte order mark, and blank lines (anywhere) are ignored;
 //  - the file may be gzipped;
@@ -67,15 +69,41 @@ struct Record {
     std::size_t line = 0;
 };
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\r';
+// The field separator of a file whose delimiter was not given: whichever of comma, semicolon, tab
+// and pipe occurs most often in its first line outside quotes (a comma when none does).
+char detect_delimiter(std::string_view text) {
+    constexpr std::string_view candidates = ",;\t|";
+    std::size_t counts[candidates.size()] = {};
+    bool quoted_text = false;
+    for (const char c : text) {
+        if (c == '"') quoted_text = !quoted_text;
+        if (quoted_text) continue;
+        if (c == '\n') {
+            if (std::any_of(std::begin(counts), std::end(counts), [](std::size_t n) { return n > 0; })) break;
+            continue;  // a blank line before the first record
+        }
+        const std::size_t which = candidates.find(c);
+        if (which != std::string_view::npos) ++counts[which];
+    }
+    const std::size_t* most = std::max_element(std::begin(counts), std::end(counts));  // the first of equals
+    return *most == 0 ? ',' : candidates[std::size_t(most - std::begin(counts))];
+}
+
+// A number in a field. With a semicolon between fields a comma can only be a decimal comma
+// ("3,14", as spreadsheets in many languages write it), read as a point.
+std::optional<double> field_number(std::string_view text, char delimiter) {
+    if (delimiter != ';' || text.find(',') == std::string_view::npos) return parse_number(text);
+    std::string with_point(text);
+    std::replace(with_point.begin(), with_point.end(), ',', '.');
+    return parse_number(with_point);
 }
 
 // Splits CSV text into records. Quoted fields are unescaped in place (that only ever shrinks them),
 // so every field is a view into the text and nothing is copied.
 class RecordReader {
 public:
-    RecordReader(std::string& text, const std::string& path) : text_(text), path_(path) {}
+    RecordReader(std::string& text, const std::string& path, char delimiter)
+        : text_(text), path_(path), delimiter_(delimiter) {}
 
     // The next record that is not a blank line; false at the end of the text.
     bool next(Record& record) {
@@ -88,7 +116,7 @@ public:
                 throw line_error(path_, record.line, "more than " + std::to_string(kMaxColumns) + " fields");
             record.fields.push_back(read_field(record.fields.size() + 1));
             if (at_end()) return true;
-            if (text_[pos_++] == '\n') {  // else it was the comma before the next field
+            if (text_[pos_++] == '\n') {  // else it was the delimiter before the next field
                 ++line_;
                 return true;
             }
@@ -97,6 +125,9 @@ public:
 
 private:
     bool at_end() const { return pos_ == text_.size(); }
+
+    // Spaces around fields are ignored; a tab is one, unless it separates the fields.
+    bool is_space(char c) const { return c == ' ' || c == '\r' || (c == '\t' && delimiter_ != '\t'); }
 
     void skip_spaces() {
         while (!at_end() && is_space(text_[pos_])) ++pos_;
@@ -122,14 +153,14 @@ private:
         if (at_end() || text_[pos_] != '"') return read_plain_field();
         const std::string_view field = read_quoted_field();
         skip_spaces();
-        if (!at_end() && text_[pos_] != ',' && text_[pos_] != '\n')
+        if (!at_end() && text_[pos_] != delimiter_ && text_[pos_] != '\n')
             throw line_error(path_, line_, "field " + std::to_string(field_number) + ": text after the closing quote");
         return field;
     }
 
     std::string_view read_plain_field() {
         const std::size_t start = pos_;
-        while (!at_end() && text_[pos_] != ',' && text_[pos_] != '\n') ++pos_;
+        while (!at_end() && text_[pos_] != delimiter_ && text_[pos_] != '\n') ++pos_;
         std::size_t end = pos_;
         while (end > start && is_space(text_[end - 1])) --end;
         return {text_.data() + start, end - start};
@@ -155,12 +186,13 @@ private:
 
     std::string& text_;
     const std::string& path_;
+    const char delimiter_;
     std::size_t pos_ = 0;
     std::size_t line_ = 1;
 };
 
-bool is_header(const Record& first, const Record* second) {
-    const auto is_number = [](std::string_view field) { return parse_number(field).has_value(); };
+bool is_header(const Record& first, const Record* second, char delimiter) {
+    const auto is_number = [delimiter](std::string_view field) { return field_number(field, delimiter).has_value(); };
     if (!second) return std::none_of(first.fields.begin(), first.fields.end(), is_number);
     const std::size_t shared = std::min(first.fields.size(), second->fields.size());
     for (std::size_t j = 0; j < shared; ++j)
@@ -177,6 +209,7 @@ struct Layout {
     std::optional<std::size_t> target;  // none when the target is absent or not read (predict)
     std::optional<std::size_t> id;      // LoadOptions::id_column
     std::vector<std::string> notes;
+    char delimiter = ',';
 
     // How messages name a column: "field 3 ('petal_length')", or "field 3" without a header.
     std::string field(std::size_t column) const {
@@ -389,7 +422,7 @@ public:
 
 private:
     float number(std::string_view text, std::size_t line, std::size_t column) const {
-        const std::optional<double> value = parse_number(text);
+        const std::optional<double> value = field_number(text, layout_.delimiter);
         if (!value) throw line_error(path_, line, layout_.field(column) + ": expected a number, got " + quoted(text));
         if (!(std::abs(*value) <= std::numeric_limits<float>::max()))
             throw line_error(path_, line,
@@ -499,11 +532,11 @@ struct Opening {
     bool has_header = false;
 };
 
-Opening read_opening(RecordReader& reader, const std::string& path) {
+Opening read_opening(RecordReader& reader, const std::string& path, char delimiter) {
     Opening opening;
     if (!reader.next(opening.first)) throw file_error(path, "the file is empty");
     opening.has_second = reader.next(opening.second);
-    opening.has_header = is_header(opening.first, opening.has_second ? &opening.second : nullptr);
+    opening.has_header = is_header(opening.first, opening.has_second ? &opening.second : nullptr, delimiter);
     return opening;
 }
 
@@ -511,9 +544,15 @@ Opening read_opening(RecordReader& reader, const std::string& path) {
 
 Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
     prepare_text(text, path);
-    RecordReader reader(text, path);
-    const Opening opening = read_opening(reader, path);
-    CsvRows rows(path, make_layout(path, opening.first, opening.has_header, options), options.rows);
+    const char delimiter = options.delimiter.value_or(detect_delimiter(text));
+    RecordReader reader(text, path, delimiter);
+    const Opening opening = read_opening(reader, path, delimiter);
+    if (opening.first.fields.size() == 1 && !options.delimiter && data::expected_features(options) != 1u)
+        throw file_error(path, "only one column: no comma, semicolon, tab or pipe between the fields of its first "
+                               "line (give the separator with --delimiter)");
+    Layout layout = make_layout(path, opening.first, opening.has_header, options);
+    layout.delimiter = delimiter;
+    CsvRows rows(path, std::move(layout), options.rows);
     if (!opening.has_header) rows.add(opening.first);
     if (opening.has_second) rows.add(opening.second);
     for (Record record; reader.next(record);) rows.add(record);
@@ -523,8 +562,9 @@ Dataset data::parse_csv(std::string text, const std::string& path, const LoadOpt
 std::size_t data::count_csv_rows(const std::string& path) {
     std::string text = read_csv_text(path);
     prepare_text(text, path);
-    RecordReader reader(text, path);
-    const Opening opening = read_opening(reader, path);
+    const char delimiter = detect_delimiter(text);
+    RecordReader reader(text, path, delimiter);
+    const Opening opening = read_opening(reader, path, delimiter);
     std::size_t rows = (opening.has_header ? 0 : 1) + (opening.has_second ? 1 : 0);
     for (Record record; reader.next(record);) ++rows;
     return rows;
