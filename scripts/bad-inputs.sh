@@ -140,9 +140,12 @@ mkdir folder.csv
 case_row "a directory as data" train --data folder.csv --save out.nabla
 printf 'x1,x2,species\n5.1,3.5,setosa\n4.9,3.0,daisy\n' >unknown-class.csv
 case_row "CSV: class the model never saw" eval --model model.nabla --data unknown-class.csv
-printf 'x1,x2,x3,species\n5.1,3.5,1,setosa\n' >three-features.csv
-case_row "CSV: 3 features for a 2-feature model" predict --model model.nabla --data three-features.csv \
+printf 'x1,x3,species\n5.1,1,setosa\n' >no-x2.csv
+case_row "CSV: a column the model needs is missing" predict --model model.nabla --data no-x2.csv \
   --output predictions.csv
+printf '5.1,3.5,1,setosa\n' >three-features.csv
+case_row "CSV without a header: 3 features for a 2-feature model" predict --model model.nabla \
+  --data three-features.csv --output predictions.csv
 case_row "CSV data for an IDX model (2 vs 4 features)" eval --model idx.nabla --data good.csv
 printf 'x1,x2,species\n5.1,3.5,setosa\n4.9,3.0,virginica\n' | gzip -c | head -c 40 >truncated.csv.gz
 case_row "CSV: truncated gzip" train --data truncated.csv.gz --save out.nabla
