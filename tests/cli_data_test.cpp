@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
 #include <filesystem>
 
 #include "cli_fixture.hpp"
@@ -133,6 +136,42 @@ TEST_F(CliData, SemicolonTabAndPipeSeparatedFilesRead) {
                    {"spaces.csv: only one column", "--delimiter"});
     expect_refused(concat(train_args("blobs.csv", "m.nabla", kQuickTraining), {"--delimiter", "x"}),
                    {"--delimiter: expected ',', ';', '|' or 'tab', got 'x'"});
+}
+
+// price = scale · (sin a + b c / 2 + 0.3 a²) + offset at 600 points of [−2, 2]³ (fixed, from mt19937).
+std::string prices_csv(double scale, double offset) {
+    std::mt19937 random(3);
+    std::string csv = "a,b,c,price\n";
+    char line[128];
+    for (int i = 0; i < 600; ++i) {
+        const double a = uniform(random, -2, 2), b = uniform(random, -2, 2), c = uniform(random, -2, 2);
+        const double price = scale * (std::sin(a) + 0.5 * b * c + 0.3 * a * a) + offset;
+        std::snprintf(line, sizeof line, "%.6f,%.6f,%.6f,%.9g\n", a, b, c, price);
+        csv += line;
+    }
+    return csv;
+}
+
+double rmse_of(const nlohmann::json& eval) { return eval.value("rmse", -1.0); }
+
+TEST_F(CliData, RegressionTargetsLearnAlikeAtAnyScale) {
+    // The same data with prices in units, in thousands, and near 10^20.
+    write("units.csv", prices_csv(1, 0.5));
+    write("thousands.csv", prices_csv(3000, 50000));
+    write("huge.csv", prices_csv(3e19, 5e20));
+    const Args flags = {"--task", "regression", "--hidden", "32", "--epochs", "60", "--batch", "32", "--quiet"};
+    double rmse[3];
+    const char* files[] = {"units.csv", "thousands.csv", "huge.csv"};
+    for (int k = 0; k < 3; ++k) {
+        succeeds(train_args(files[k], "m.nabla", flags));
+        rmse[k] = rmse_of(printed_json(succeeds({"eval", "--model", "m.nabla", "--data", files[k], "--json"})));
+    }
+    EXPECT_LT(rmse[0], 0.35);  // the targets' standard deviation is about 1.2
+    EXPECT_NEAR(rmse[1] / 3000, rmse[0], 0.05 * rmse[0]);
+    EXPECT_NEAR(rmse[2] / 3e19, rmse[0], 0.05 * rmse[0]);
+    // Unscaled, such targets overflow before the first update: the message says so.
+    expect_refused(concat(train_args("huge.csv", "raw.nabla", flags), {"--no-standardize"}),
+                   {"training diverged", "before any update", "standardise"});
 }
 
 }  // namespace

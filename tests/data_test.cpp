@@ -19,6 +19,7 @@
 #include "nabla/dataset.hpp"
 #include "nabla/error.hpp"
 #include "nabla/preprocess.hpp"
+#include "nabla/trainer.hpp"
 
 namespace fs = std::filesystem;
 using nabla::Dataset;
@@ -621,6 +622,27 @@ TEST(Preprocess, StandardizeFitAndApply) {
     }
     EXPECT_NEAR(sum, 0.0, 1e-6);
     EXPECT_NEAR(squares / 4, 1.0, 1e-6);
+}
+
+TEST(Preprocess, TargetScalingFoldedIntoTheOutputLayerGivesUnscaledOutputs) {
+    nabla::Matrix<float> y(4, 1);
+    const float prices[] = {1000, 3000, 2000, 6000};
+    for (std::size_t i = 0; i < 4; ++i) y(i, 0) = prices[i];
+    const auto scaling = nabla::TargetScaling::fit(y);
+    EXPECT_DOUBLE_EQ(scaling.mean[0], 3000.0);
+    EXPECT_NEAR(scaling.stddev[0], std::sqrt(3.5e6), 1e-2);  // population stddev
+    scaling.apply(y);
+    EXPECT_NEAR(y(0, 0), -2000 / std::sqrt(3.5e6), 1e-6);
+
+    // A network's outputs z, and after the fold mean + stddev · z, for any input.
+    nabla::Network<float> net(nabla::NetworkSpec{{3, 5, 1}, nabla::Activation::tanh, nabla::Activation::identity, nabla::Loss::mse}, 4);
+    nabla::Matrix<float> x(2, 3);
+    for (std::size_t k = 0; k < 6; ++k) x.data[k] = 0.3f * float(k) - 0.7f;
+    const nabla::Matrix<float> scaled = nabla::predict(net, x);
+    scaling.fold_into(net);
+    const nabla::Matrix<float> unscaled = nabla::predict(net, x);
+    for (std::size_t i = 0; i < 2; ++i)
+        EXPECT_NEAR(unscaled(i, 0), 3000.0 + std::sqrt(3.5e6) * scaled(i, 0), 1e-3);
 }
 
 TEST(Preprocess, Pixels) {

@@ -57,18 +57,17 @@ void print_epoch(const EpochMetrics& m, std::size_t epochs, Task task, const cha
     std::fflush(stdout);
 }
 
-// A regression network starts out predicting the training targets' mean (its output bias), so the
-// weights learn only the variation around it: targets far from 0 (prices, counts) would otherwise
-// spend most of a run walking the output there. The row count rides after the column sums, so that
-// processes holding parts of y add both.
-void start_at_the_mean(Network<float>& net, const Matrix<float>& y, const Processes& processes) {
-    std::vector<double> sums(y.cols + 1, 0.0);
-    for (std::size_t i = 0; i < y.rows; ++i)
-        for (std::size_t j = 0; j < y.cols; ++j) sums[j] += y(i, j);
-    sums[y.cols] = double(y.rows);
-    if (processes.together()) processes.sum_doubles(sums);
-    float* b = net.b(net.depth() - 1);
-    for (std::size_t j = 0; j < y.cols; ++j) b[j] = float(sums[j] / sums[y.cols]);
+// Metrics of a network trained on standardised targets, in the targets' own units: the error
+// scales with the standard deviation, the quadratic loss with its square.
+EpochMetrics in_target_units(EpochMetrics m, const std::optional<TargetScaling>& scaling) {
+    if (!scaling || scaling->stddev.size() != 1) return m;
+    const double s = scaling->stddev[0];
+    m.train_loss *= s * s;
+    if (m.validation) {
+        m.validation->loss *= s * s;
+        m.validation->rmse *= s;
+    }
+    return m;
 }
 
 // "4 threads", or "1 threads × 2 processes" when processes train together.
@@ -164,8 +163,12 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     // By name, so that eval and predict find it in any column order; an index stays an index.
     const bool by_index = !f.target.empty() && f.target.find_first_not_of("0123456789") == std::string::npos;
     model.target = by_index || train.target_column.empty() ? f.target : train.target_column;
-    if (!checkpoint && model.task == Task::regression && spec.output_activation() == Activation::identity)
-        start_at_the_mean(model.network, train.y, processes);
+    // Regression targets are learnt standardised, and the scale folded into the output layer at the
+    // end (TargetScaling): targets in the thousands learn as fast as targets near 1. Fitted on the
+    // training rows, like the inputs' standardisation, and again (to the same values) on a resume.
+    std::optional<TargetScaling> target_scaling;
+    if (model.task == Task::regression && spec.output_activation() == Activation::identity && !f.no_standardize)
+        target_scaling = TargetScaling::fit(train.y, processes.sum_doubles);
 
     // The held-out and test sets are read the way the model will read data later.
     std::optional<Dataset> test;
@@ -179,7 +182,16 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     }
     prep.apply(train.x);
     if (f.val_split > 0) prep.apply(validation.x);
-    const Dataset* watched = f.val_split > 0 ? &validation : test ? &*test : nullptr;
+    std::optional<Dataset> test_in_training_units;  // the test set as the network sees it while it learns
+    if (target_scaling) {
+        target_scaling->apply(train.y);
+        if (f.val_split > 0) target_scaling->apply(validation.y);
+        if (test) target_scaling->apply(test_in_training_units.emplace(*test).y);
+    }
+    const Dataset* watched = f.val_split > 0              ? &validation
+                             : test_in_training_units ? &*test_in_training_units
+                             : test                   ? &*test
+                                                      : nullptr;
 
     const std::size_t epochs = f.epochs ? f.epochs : default_epochs(samples, f.batch);
     TrainOptions options;
@@ -224,7 +236,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     options.on_batch = [&](std::size_t done, std::size_t total, double loss) { progress.update(done, total, loss); };
     options.on_epoch = [&](const EpochMetrics& m) {
         progress.finish();
-        if (!quiet) print_epoch(m, epochs, train.task, f.val_split > 0 ? "val" : "test");
+        if (!quiet) print_epoch(in_target_units(m, target_scaling), epochs, train.task, f.val_split > 0 ? "val" : "test");
         start_epoch(m.epoch + 1);
     };
     start_epoch(checkpoint ? checkpoint->state.epoch : 1);
@@ -236,8 +248,11 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                     f.data.c_str(), samples, train.features(), train.y.cols, model.network.parameters().size(),
                     workers(processes).c_str());
     const auto started = std::chrono::steady_clock::now();
-    const std::vector<EpochMetrics> history =
-        train_on(where.device, model.network, train, watched, options, where.precision);
+    std::vector<EpochMetrics> history = train_on(where.device, model.network, train, watched, options, where.precision);
+    if (target_scaling) {
+        target_scaling->fold_into(model.network);
+        for (EpochMetrics& m : history) m = in_target_units(m, target_scaling);
+    }
     const double training_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     // Every process measures its share of the test set; all of them hold the same model, which the
@@ -260,6 +275,10 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                       {"dropout", std::to_string(f.dropout)},
                       {"seed", std::to_string(f.seed)},
                       {"final_train_loss", std::to_string(history.back().train_loss)}};
+    if (target_scaling && target_scaling->mean.size() == 1) {
+        model.metadata.emplace_back("target_mean", std::to_string(target_scaling->mean[0]));
+        model.metadata.emplace_back("target_stddev", std::to_string(target_scaling->stddev[0]));
+    }
     if (tested) {
         const Metrics& e = *tested;
         const bool classification = model.task == Task::classification;
@@ -310,7 +329,7 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--threads", f.threads, "CPU threads (0: all cores; default: all, or 1 a process under mpirun)")
         ->check(whole_number_in(0, 4096));
     f.device.add_to(app);
-    app.add_flag("--no-standardize", f.no_standardize, "CSV: do not standardise features");
+    app.add_flag("--no-standardize", f.no_standardize, "CSV: do not standardise features or regression targets");
     app.add_option("--save", f.save, "where to write the trained model (required)");
     app.add_option("--log", f.log, "write per-epoch metrics to this CSV file");
     app.add_option("--plot", f.plot, "write the learning curve to this SVG file");

@@ -35,6 +35,32 @@ struct Preprocessing {
     std::string describe() const;        ///< one line for `nabla info`
 };
 
+/// Regression targets standardised for training: y' = (y − mean) / stddev per output. A network
+/// learns targets in the thousands (prices) or near 10^20 as easily as targets near 1, with the same
+/// learning rate; once trained, fold_into() moves the scale into its output layer, so that the saved
+/// network predicts in the targets' own units and a model file needs nothing more.
+struct TargetScaling {
+    std::vector<double> mean;    ///< one per output
+    std::vector<double> stddev;  ///< one per output (1 for a constant target)
+
+    /// The mean and standard deviation of each column of y; `sum_across` as in
+    /// Preprocessing::standardize_fit, for data-parallel training.
+    static TargetScaling fit(const Matrix<float>& y, const std::function<void(std::span<double>)>& sum_across = {});
+
+    void apply(Matrix<float>& y) const;  ///< y ← (y − mean) / stddev, per column
+    /// For an identity output layer a^F = W z + b trained on scaled targets: W ← stddev ⊙ W (row j
+    /// times stddev_j) and b ← stddev ⊙ b + mean, so that it outputs unscaled targets.
+    template <class Net>
+    void fold_into(Net& net) const {
+        const std::size_t last = net.depth() - 1, in = net.layers()[last].in, out = net.layers()[last].out;
+        for (std::size_t j = 0; j < out; ++j) {
+            auto* row = net.W(last) + j * in;
+            for (std::size_t k = 0; k < in; ++k) row[k] = static_cast<float>(row[k] * stddev[j]);
+            net.b(last)[j] = static_cast<float>(net.b(last)[j] * stddev[j] + mean[j]);
+        }
+    }
+};
+
 const char* preprocessing_name(Preprocessing::Kind kind);  ///< "none", "pixel_scale" or "standardize"
 
 }  // namespace nabla

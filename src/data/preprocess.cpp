@@ -82,6 +82,26 @@ std::string Preprocessing::describe() const {
     return preprocessing_name(kind);
 }
 
+TargetScaling TargetScaling::fit(const Matrix<float>& y, const std::function<void(std::span<double>)>& sum_across) {
+    // The standardisation of the inputs, computed the same way (double sums, across processes).
+    const Preprocessing columns = Preprocessing::standardize_fit(y, sum_across);
+    TargetScaling scaling;
+    for (std::size_t j = 0; j < y.cols; ++j) {
+        scaling.mean.push_back(columns.offset[j]);
+        scaling.stddev.push_back(1.0 / double(columns.scale[j]));
+    }
+    return scaling;
+}
+
+void TargetScaling::apply(Matrix<float>& y) const {
+    if (y.cols != mean.size()) throw Error("target scaling was fitted to " + std::to_string(mean.size()) +
+                                           " outputs, but the data has " + std::to_string(y.cols));
+    for (std::size_t i = 0; i < y.rows; ++i) {
+        float* row = y.row(i);
+        for (std::size_t j = 0; j < y.cols; ++j) row[j] = static_cast<float>((row[j] - mean[j]) / stddev[j]);
+    }
+}
+
 const char* preprocessing_name(Preprocessing::Kind kind) {
     switch (kind) {
         case Preprocessing::Kind::none: return "none";

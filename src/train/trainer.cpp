@@ -287,9 +287,14 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
                 if (options.on_divergence == TrainOptions::OnDivergence::skip_batch && weights_intact &&
                     ++skipped_in_a_row < 10)
                     continue;
+                // On the first step no learning rate has acted yet: the data themselves overflow.
+                const char* advice = state.step == 1 && !options.resume
+                                         ? " (before any update: the inputs or targets are too large for float "
+                                           "arithmetic; standardise them, as nabla train does unless --no-standardize)"
+                                         : " (try a lower learning rate or --clip-norm)";
                 throw Error("training diverged: the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
                             " at epoch " + std::to_string(state.epoch) + ", step " + std::to_string(state.step) +
-                            ", first in " + first_non_finite(net, ws) + " (try a lower learning rate or --clip-norm)");
+                            ", first in " + first_non_finite(net, ws) + advice);
             }
             skipped_in_a_row = 0;
             if (classification && !parallel) state.correct += count_correct(ws.a.back().data(), y.data.data(), m, y.cols);
