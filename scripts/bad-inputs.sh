@@ -116,7 +116,7 @@ case_row "CSV: a header and no rows" train --data header-only.csv --save out.nab
 printf 'x1,x2,species\n5.1,3.5,setosa\n4.9,virginica\n' >ragged.csv
 case_row "CSV: ragged row" train --data ragged.csv --save out.nabla
 printf 'x1,x2,species\n5.1,nan,setosa\n4.9,3.0,virginica\n' >nan.csv
-case_row "CSV: NaN feature" train --data nan.csv --save out.nabla
+case_row "CSV: NaN feature under --missing error" train --data nan.csv --missing error --save out.nabla
 printf 'x1,x2,species\n5.1,3.5,setosa\n-inf,3.0,virginica\n' >inf.csv
 case_row "CSV: infinite feature" train --data inf.csv --save out.nabla
 printf 'x1,x2,species\n5.1,3.5,setosa\n1e999,3.0,virginica\n' >overflow.csv
@@ -185,7 +185,7 @@ model_case "a directory as model" folder.csv
 model_case "a CSV file as model" good.csv
 { printf 'NABLAMDX'; tail -c +9 model.nabla; } >bad-magic.nabla
 model_case "model: wrong magic" bad-magic.nabla
-for version in 2 0; do
+for version in 3 0; do
   cp model.nabla "version-$version.nabla"
   u32 "$version" | patch "version-$version.nabla" 8
   model_case "model: version $version" "version-$version.nabla"

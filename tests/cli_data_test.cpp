@@ -174,4 +174,67 @@ TEST_F(CliData, RegressionTargetsLearnAlikeAtAnyScale) {
                    {"training diverged", "before any update", "standardise"});
 }
 
+// A Titanic-like table as pandas' to_csv writes it: an unnamed index, numeric, categorical and
+// missing values (empty fields, NA). Survival follows sex, class and age, with noise. `order`
+// lists the columns to write (a permutation of the header's).
+std::string passengers_csv(int count, unsigned seed, const std::vector<int>& order = {0, 1, 2, 3, 4, 5, 6, 7}) {
+    const std::vector<std::string> header = {"", "PassengerId", "Pclass", "Sex", "Age", "Fare", "Embarked", "Survived"};
+    std::mt19937 random(seed);
+    std::string csv;
+    for (std::size_t k = 0; k < order.size(); ++k) csv += (k ? "," : "") + header[std::size_t(order[k])];
+    csv += "\n";
+    for (int i = 0; i < count; ++i) {
+        const int pclass = 1 + int(random() % 3);
+        const bool female = random() % 2 == 0;
+        const double age = uniform(random, 1, 70);
+        const double fare = (4 - pclass) * uniform(random, 5, 40);
+        const char* ports[] = {"S", "C", "Q"};
+        const double chance = (female ? 0.75 : 0.2) + (pclass == 1 ? 0.15 : pclass == 3 ? -0.1 : 0) + (age < 12 ? 0.2 : 0);
+        const bool survived = uniform(random, 0, 1) < chance;
+        char number[32];
+        std::vector<std::string> fields(8);
+        fields[0] = std::to_string(i);
+        fields[1] = std::to_string(1000 + i);
+        fields[2] = std::to_string(pclass);
+        fields[3] = female ? "female" : "male";
+        std::snprintf(number, sizeof number, "%.1f", age);
+        fields[4] = random() % 5 == 0 ? (random() % 2 ? "" : "NA") : number;  // a fifth unknown
+        std::snprintf(number, sizeof number, "%.2f", fare);
+        fields[5] = number;
+        fields[6] = random() % 40 == 0 ? "" : ports[random() % 3];
+        fields[7] = survived ? "1" : "0";
+        for (std::size_t k = 0; k < order.size(); ++k) csv += (k ? "," : "") + fields[std::size_t(order[k])];
+        csv += "\n";
+    }
+    return csv;
+}
+
+TEST_F(CliData, ATitanicLikeTableTrainsAndPredictsAsItComes) {
+    write("train.csv", passengers_csv(800, 1));
+    write("test.csv", passengers_csv(300, 2));
+    write("shuffled.csv", passengers_csv(300, 2, {6, 3, 7, 0, 5, 1, 4, 2}));
+    const Outcome trained = succeeds({"train", "--data", "train.csv", "--test", "test.csv", "--ignore", "PassengerId",
+                                      "--target", "Survived", "--hidden", "16", "--save", "m.nabla"});
+    EXPECT_NE(trained.err.find("taken as a row index"), std::string::npos) << trained.err;
+    const nlohmann::json eval = printed_json(succeeds({"eval", "--model", "m.nabla", "--data", "test.csv", "--json"}));
+    EXPECT_GT(eval.value("accuracy", 0.0), 0.68);  // the noise allows about 0.75
+    const nlohmann::json info = printed_json(succeeds({"info", "--model", "m.nabla", "--json"}));
+    EXPECT_EQ(info["features"], nlohmann::json({"Pclass", "Sex=female", "Sex=male", "Age", "Fare", "Embarked=C",
+                                                "Embarked=Q", "Embarked=S", "Embarked=(missing)"}));
+    // Columns in another order: the same predictions, bit for bit.
+    const std::string expected = succeeds({"predict", "--model", "m.nabla", "--data", "test.csv"}).out;
+    EXPECT_EQ(succeeds({"predict", "--model", "m.nabla", "--data", "shuffled.csv"}).out, expected);
+
+    // A port the model never saw: all-zero inputs for it and a note, or a refusal under --strict.
+    write("unseen.csv", ",PassengerId,Pclass,Sex,Age,Fare,Embarked\n0,1,1,female,30,50,X\n1,2,3,male,,8,S\n");
+    const Outcome unseen = succeeds({"predict", "--model", "m.nabla", "--data", "unseen.csv"});
+    EXPECT_NE(unseen.err.find("unseen.csv: 1 value of a category the model never saw (first: column 'Embarked', line 2)"),
+              std::string::npos) << unseen.err;
+    EXPECT_EQ(csv_rows(unseen.out).size(), 3u);
+    expect_refused({"predict", "--model", "m.nabla", "--data", "unseen.csv", "--strict"},
+                   {"unseen.csv:2: field 7 ('Embarked'): category 'X' that the model never saw (--strict)"});
+    expect_refused({"predict", "--model", "m.nabla", "--data", "unseen.csv", "--missing", "error"},
+                   {"unseen.csv:3: field 5 ('Age'): missing value '' (--missing error)"});
+}
+
 }  // namespace

@@ -127,7 +127,7 @@ TEST_F(CliTest, TrainRefusesBadCsvNamingFileAndLine) {
     const std::vector<Case> cases = {
         {"a,b,label\n1,2,x\n3,4\n", {"bad.csv:3", "fields"}},
         {"a,b,label\n1,2,x\n3,oops,y\n", {"bad.csv:3", "'b'", "oops"}},
-        {"a,b,label\n1,2,x\n3,nan,y\n", {"bad.csv:3", "'b'", "nan"}},
+        {"a,b,label\n1,2,x\n3,inf,y\n", {"bad.csv:3", "'b'", "inf"}},
         {"", {"bad.csv", "empty"}},
     };
     for (const Case& c : cases) {

@@ -151,6 +151,33 @@ TEST_F(ModelFile, SingleSigmoidOutputHasTwoClasses) {
     EXPECT_EQ(load_model(path("model.nabla")).class_names, model.class_names);
 }
 
+TEST_F(ModelFile, InputColumnsRoundTripAndMustFitTheInputs) {
+    Model model = example_classifier();  // 3 inputs: a number and a category of two
+    InputColumn age{"age", InputColumn::Kind::numeric, 29.5f, {}, false};
+    InputColumn port{"port", InputColumn::Kind::categorical, 0.0f, {"C"}, true};
+    model.columns = {age, port};
+    save_model(model, path("model.nabla"));
+    const Model loaded = load_model(path("model.nabla"));
+    ASSERT_EQ(loaded.columns.size(), 2u);
+    EXPECT_EQ(loaded.columns[0].name, "age");
+    EXPECT_EQ(loaded.columns[0].kind, InputColumn::Kind::numeric);
+    EXPECT_EQ(loaded.columns[0].fill, 29.5f);
+    EXPECT_EQ(loaded.columns[1].kind, InputColumn::Kind::categorical);
+    EXPECT_EQ(loaded.columns[1].categories, std::vector<std::string>{"C"});
+    EXPECT_TRUE(loaded.columns[1].missing_category);
+    model.columns[1].missing_category = false;  // 2 inputs for a network of 3
+    EXPECT_EQ(load_error(saved(model)), "2 inputs from the input columns, expected 3 (one-hot categories included)");
+}
+
+TEST_F(ModelFile, VersionOneFilesStillLoad) {
+    // Written by nabla before input columns were stored: its inputs are numeric columns.
+    const std::string v1 = std::string(NABLA_SOURCE_DIR) + "/fuzz/corpus/model/class.nabla";
+    ASSERT_EQ(read_file(v1).substr(8, 4), std::string("\x01\0\0\0", 4));
+    const Model model = load_model(v1);
+    EXPECT_TRUE(model.columns.empty());
+    EXPECT_FALSE(model.feature_names.empty());
+}
+
 TEST_F(ModelFile, AModelThatLoadingWouldRefuseIsNeverWritten) {
     Model one_class(Network<float>(NetworkSpec{{2, 1}, Activation::relu, std::nullopt, Loss::binary_cross_entropy}, 3));
     one_class.class_names = {"only"};  // one sigmoid output tells two classes apart
@@ -200,7 +227,7 @@ TEST_F(ModelFile, EmptyOrForeignFileIsNotAModel) {
 TEST_F(ModelFile, NewerVersionIsRefusedByNumber) {
     std::string bytes = saved(example_classifier());
     store_le(bytes, 8, 7, 4);
-    EXPECT_EQ(load_error(bytes), "model format version 7 is newer than this nabla supports (1)");
+    EXPECT_EQ(load_error(bytes), "model format version 7 is newer than this nabla supports (2)");
     store_le(bytes, 8, 0, 4);
     EXPECT_EQ(load_error(bytes), "unknown model format version 0");
 }

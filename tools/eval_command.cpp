@@ -32,8 +32,9 @@ void print_confusion(const Evaluation& e, const std::vector<std::string>& names)
 
 Command add_eval(CLI::App& app) {
     struct Flags {
-        std::string model, data, ignore, delimiter;
+        std::string model, data, ignore, delimiter, missing = "impute";
         bool json = false;
+        bool strict = false;
         int threads = 0;
         DeviceFlags device;
     };
@@ -42,6 +43,8 @@ Command add_eval(CLI::App& app) {
     app.add_option("--data", f->data, "data to evaluate on (with targets)")->required();
     app.add_option("--ignore", f->ignore, "CSV: columns to leave out (names, comma-separated)");
     app.add_option("--delimiter", f->delimiter, "CSV: field separator , ; | or tab (default: found in the first line)");
+    app.add_option("--missing", f->missing, "CSV: impute (as fitted in training) or error")->capture_default_str();
+    app.add_flag("--strict", f->strict, "CSV: refuse a category the model never saw (default: all-zero inputs, a note)");
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     f->device.add_to(app);
     app.add_flag("--json", f->json, "print one JSON object");
@@ -52,6 +55,8 @@ Command add_eval(CLI::App& app) {
         LoadOptions load;
         load.ignore = parse_names(f->ignore);
         load.delimiter = parse_delimiter(f->delimiter);
+        load.missing_is_error = parse_missing_is_error(f->missing);
+        load.unseen_is_error = f->strict;
         const Dataset data = load_dataset_for(model, f->data, load);
         print_notes(data);
         const Evaluation e = evaluate_on(where.device, model.network, data, where.precision);

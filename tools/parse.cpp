@@ -83,6 +83,12 @@ CLI::Validator positive_number() { return numeric(0, 0, false, true); }
 
 namespace nabla::cli {
 
+bool parse_missing_is_error(const std::string& text) {
+    if (text == "impute") return false;
+    if (text == "error") return true;
+    throw Error("--missing: expected impute or error, got '" + text + "'");
+}
+
 std::optional<char> parse_delimiter(const std::string& text) {
     if (text.empty()) return std::nullopt;
     if (text == "tab" || text == "\\t" || text == "\t") return '\t';

@@ -14,6 +14,9 @@ namespace nabla::cli {
 // "784,256,10" → {784, 256, 10}; Error naming the flag on an empty, zero or non-numeric entry.
 std::vector<std::size_t> parse_widths(const std::string& text, const std::string& flag);
 
+// --missing: "impute" → false, "error" → true; Error otherwise.
+bool parse_missing_is_error(const std::string& text);
+
 // "a,b,c" → {"a", "b", "c"} (column names for --ignore); empty text → {}.
 std::vector<std::string> parse_names(const std::string& text);
 

@@ -68,7 +68,8 @@ std::string predictions_csv(const Model& model, const Matrix<float>& a, const st
 
 Command add_predict(CLI::App& app) {
     struct Flags {
-        std::string model, data, output, ignore, id, delimiter;
+        std::string model, data, output, ignore, id, delimiter, missing = "impute";
+        bool strict = false;
         int threads = 0;
         DeviceFlags device;
     };
@@ -78,6 +79,8 @@ Command add_predict(CLI::App& app) {
     app.add_option("--output,-o", f->output, "write the CSV here (default, or -: standard output)");
     app.add_option("--ignore", f->ignore, "CSV: columns to leave out (names, comma-separated)");
     app.add_option("--delimiter", f->delimiter, "CSV: field separator , ; | or tab (default: found in the first line)");
+    app.add_option("--missing", f->missing, "CSV: impute (as fitted in training) or error")->capture_default_str();
+    app.add_flag("--strict", f->strict, "CSV: refuse a category the model never saw (default: all-zero inputs, a note)");
     app.add_option("--id", f->id, "CSV: a column to copy into the output, first, to tell the rows apart");
     app.add_option("--threads", f->threads, "CPU threads (0: all cores)")->check(whole_number_in(0, 4096));
     f->device.add_to(app);
@@ -92,6 +95,8 @@ Command add_predict(CLI::App& app) {
         load.targets_optional = true;
         load.ignore = parse_names(f->ignore);
         load.delimiter = parse_delimiter(f->delimiter);
+        load.missing_is_error = parse_missing_is_error(f->missing);
+        load.unseen_is_error = f->strict;
         load.id_column = f->id;
         const Dataset data = load_dataset_for(model, f->data, load);
         print_notes(data);

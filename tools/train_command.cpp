@@ -26,7 +26,7 @@ namespace nabla::cli {
 namespace {
 
 struct TrainFlags {
-    std::string data, test, target, ignore, delimiter, task, save, log, plot, checkpoint, resume, on_divergence = "stop", max_memory;
+    std::string data, test, target, ignore, delimiter, missing = "impute", task, save, log, plot, checkpoint, resume, on_divergence = "stop", max_memory;
     std::string hidden = "256,128", activation = "relu", output_activation, loss, optimizer = "adam";
     std::string init = "auto", schedule = "cosine";
     double lr = 1e-3, weight_decay = 0, momentum = 0.9, dropout = 0, val_split = 0, clip_norm = 0;
@@ -126,6 +126,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     load.target = f.target;
     load.ignore = parse_names(f.ignore);
     load.delimiter = parse_delimiter(f.delimiter);
+    load.missing_is_error = parse_missing_is_error(f.missing);
     if (!f.task.empty()) load.task = parse_task(f.task);
     load.rows = processes.rows_of(f.data);
     Dataset all = load_dataset(f.data, load);
@@ -159,6 +160,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     model.preprocessing = prep;
     model.class_names = train.class_names;
     model.feature_names = train.feature_names;
+    model.columns = train.columns;
     model.target_names = train.target_names;
     // By name, so that eval and predict find it in any column order; an index stays an index.
     const bool by_index = !f.target.empty() && f.target.find_first_not_of("0123456789") == std::string::npos;
@@ -176,6 +178,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
         LoadOptions test_load;
         test_load.ignore = load.ignore;
         test_load.delimiter = load.delimiter;
+        test_load.missing_is_error = load.missing_is_error;
         test_load.rows = processes.rows_of(f.test);
         test = load_dataset_for(model, f.test, test_load);
         if (processes.leader()) print_notes(*test);
@@ -305,6 +308,9 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--target", f.target, "CSV: target column, by name or 0-based index (default: the last)");
     app.add_option("--ignore", f.ignore, "CSV: columns that are neither features nor target (names, comma-separated)");
     app.add_option("--delimiter", f.delimiter, "CSV: field separator , ; | or tab (default: found in the first line)");
+    app.add_option("--missing", f.missing,
+                   "CSV: impute (a missing feature gets the training median, or a 'missing' category) or error")
+        ->capture_default_str();
     app.add_option("--task", f.task, "CSV: classification (default) or regression");
     app.add_option("--val-split", f.val_split, "hold out this fraction of the training data for validation")
         ->check(number_in(0.0, 0.9));

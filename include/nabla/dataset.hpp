@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nabla/matrix.hpp"
@@ -18,6 +19,26 @@ enum class Task { classification, regression };
 
 const char* task_name(Task task);  ///< "classification" | "regression"
 Task parse_task(const std::string& name);  ///< "classification" | "regression"; Error otherwise
+
+/// How one CSV column becomes network inputs: a number (a missing value filled with the training
+/// median), or a category, one-hot (an input per category, and one for "missing" when the training
+/// data had missing values in the column). Fitted on the training data, stored in the model.
+struct InputColumn {
+    /// What the column holds.
+    enum class Kind : std::uint8_t { numeric = 0, categorical = 1 };
+    std::string name;  ///< the column's header name
+    Kind kind = Kind::numeric;  ///< numeric or categorical
+    float fill = 0;  ///< numeric: the training median, used for a missing value
+    std::vector<std::string> categories;  ///< categorical: one input each, in this order
+    bool missing_category = false;  ///< categorical: one more input, for a missing value
+
+    /// The number of network inputs the column takes.
+    std::size_t width() const { return kind == Kind::numeric ? 1 : categories.size() + (missing_category ? 1 : 0); }
+};
+
+/// The text of a CSV field that counts as a missing value: empty, NA, N/A, NaN, nan, ?, null,
+/// NULL, None (after the spaces around it are dropped).
+bool is_missing_value(std::string_view text);
 
 /// Samples in memory: inputs x, targets y, and the names that give them meaning.
 struct Dataset {
@@ -32,6 +53,7 @@ struct Dataset {
     bool has_targets = true;                ///< false when predict reads rows without the target column
     bool pixels = false;                    ///< IDX images: raw 0..255 values (scaled by preprocessing)
     std::string target_column;              ///< CSV: the name of the target column read ("" for none)
+    std::vector<InputColumn> columns;       ///< CSV: how each feature column became inputs (x's columns)
     std::vector<std::string> ids;           ///< CSV with LoadOptions::id_column: that column, per row
     /// What the loader did that the user should hear of (a column left out, say), one line each.
     std::vector<std::string> notes;
@@ -56,6 +78,11 @@ struct LoadOptions {
     std::string target;                       ///< CSV: column name or 0-based index; empty = last column
     std::vector<std::string> ignore;          ///< CSV: columns (by name) that are neither features nor target
     std::string id_column;                    ///< CSV: a column carried through as Dataset::ids, not a feature
+    /// CSV: the feature columns of a trained model (Model::columns): read and encoded as fitted.
+    /// Empty: every feature column is read as fitted here, numeric or categorical.
+    std::vector<InputColumn> columns;
+    bool missing_is_error = false;  ///< CSV: refuse a missing value instead of filling it in
+    bool unseen_is_error = false;   ///< CSV: refuse a category the model never saw (else all-zero inputs)
     /// CSV: the field separator; none = the one of , ; tab | most frequent in the first line. With
     /// ';' a decimal comma reads as a point.
     std::optional<char> delimiter;

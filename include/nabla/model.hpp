@@ -22,7 +22,8 @@ struct Model {
     std::vector<std::string> class_names;    ///< classification: output j is class_names[j]
     std::vector<std::string> feature_names;  ///< one per input (may be empty for image data)
     std::vector<std::string> target_names;   ///< regression: one per output
-    std::string target;                      ///< CSV target column as given at training ("" = last)
+    std::string target;                      ///< CSV target column: its name, an index, or "" (the last)
+    std::vector<InputColumn> columns;        ///< CSV: how each feature column becomes inputs (empty: numeric)
     /// Training record in insertion order, e.g. {"epochs", "10"}, {"optimizer", "adam"}.
     std::vector<std::pair<std::string, std::string>> metadata;
 

@@ -18,6 +18,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -266,10 +267,10 @@ bool is_unnamed_index(const Layout& layout, std::size_t column) {
 // The model's features, found by name in the file's header. The target, when the file has it, is
 // read unless the caller does not need it; every other column is left out, with a note.
 void match_by_name(const std::string& path, Layout& layout, const LoadOptions& options,
-                   const std::vector<bool>& set_aside) {
+                   const std::vector<std::string>& wanted, const std::vector<bool>& set_aside) {
     std::vector<std::string> missing;
     std::vector<bool> used = set_aside;
-    for (const std::string& name : options.feature_names) {
+    for (const std::string& name : wanted) {
         const auto found = std::find(layout.names.begin(), layout.names.end(), name);
         if (found == layout.names.end()) {
             missing.push_back(name);
@@ -331,14 +332,18 @@ Layout make_layout(const std::string& path, const Record& first, bool has_header
                                       "writes one) and left out; give it a name to use it as a feature");
     }
 
-    // A file with a header is matched to a trained model's features by name, when it has them.
-    const std::vector<std::string>& wanted = options.feature_names;
+    // A file with a header is matched to a trained model's feature columns by name, when it has them.
+    std::vector<std::string> wanted = options.feature_names;
+    if (!options.columns.empty()) {
+        wanted.clear();
+        for (const InputColumn& column : options.columns) wanted.push_back(column.name);
+    }
     const bool by_name = has_header && !wanted.empty() &&
                          std::any_of(wanted.begin(), wanted.end(), [&](const std::string& name) {
                              return std::find(layout.names.begin(), layout.names.end(), name) != layout.names.end();
                          });
     if (by_name) {
-        match_by_name(path, layout, options, set_aside);
+        match_by_name(path, layout, options, wanted, set_aside);
         return layout;
     }
 
@@ -347,7 +352,8 @@ Layout make_layout(const std::string& path, const Record& first, bool has_header
     for (std::size_t j = 0; j < layout.names.size(); ++j)
         if (!set_aside[j]) candidates.push_back(j);
     if (candidates.empty()) throw file_error(path, "no columns left once --ignore and --id are set aside");
-    const std::optional<std::size_t> expected = data::expected_features(options);
+    const std::optional<std::size_t> expected =
+        options.columns.empty() ? data::expected_features(options) : std::optional(options.columns.size());
     if (options.targets_optional && expected && candidates.size() == *expected) {
         layout.features = candidates;
         return layout;
@@ -372,56 +378,265 @@ Matrix<float> matrix_from(std::vector<float> values, std::size_t cols) {
     return matrix;
 }
 
+// A number as a category's name: the same for "1", "01" and "1.0".
+std::string number_name(float value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.9g", double(value));
+    return text;
+}
+
+// Above this many categories a column is more likely an id or free text than a category.
+constexpr std::size_t kMaxCategories = 1000;
+
+// One feature column while its rows are read: its numbers go into the rows' values (NaN for a
+// missing value or text); once text shows, its rows' texts too (numbers by number_name, missing
+// values as ""), for the column may be categorical.
+struct ColumnReading {
+    bool textual = false;
+    std::vector<std::string> texts;  // kept rows, once textual
+    std::size_t numbers = 0, words = 0, missing = 0;
+    std::size_t first_word_line = 0;
+    std::string first_word;
+    std::size_t first_missing_line = 0;
+};
+
 // Collects the rows of a file: features as they come, targets as text until all are seen, because
 // class names depend on every label. With a range of rows wanted, only those rows' features are
 // kept, but every row's target still counts towards the class names.
 class CsvRows {
 public:
-    CsvRows(const std::string& path, Layout layout, const std::optional<RowRange>& wanted)
-        : path_(path), layout_(std::move(layout)), wanted_(wanted) {}
+    CsvRows(const std::string& path, Layout layout, const LoadOptions& options)
+        : path_(path), layout_(std::move(layout)), wanted_(options.rows), options_(options),
+          keep_all_(options.rows && options.columns.empty()), reading_(layout_.features.size()) {
+        for (std::size_t k = 0; k < options.columns.size() && k < reading_.size(); ++k)
+            reading_[k].textual = options.columns[k].kind == InputColumn::Kind::categorical;
+    }
 
     void add(const Record& record) {
         if (record.fields.size() != layout_.names.size())
             throw line_error(path_, record.line,
                              "expected " + std::to_string(layout_.names.size()) + " fields, got " +
                                  std::to_string(record.fields.size()));
-        const bool kept = !wanted_ || (rows_ >= wanted_->begin && rows_ < wanted_->end);
+        const bool kept = keep_all_ || !wanted_ || (rows_ >= wanted_->begin && rows_ < wanted_->end);
         if (layout_.target) {
             targets_.push_back(record.fields[*layout_.target]);
             target_lines_.push_back(record.line);
         }
         if (kept) {
-            for (const std::size_t j : layout_.features) features_.push_back(number(record.fields[j], record.line, j));
+            for (std::size_t k = 0; k < layout_.features.size(); ++k)
+                values_.push_back(value(record.fields[layout_.features[k]], record.line, k));
             if (layout_.id) ids_.emplace_back(record.fields[*layout_.id]);
+            lines_.push_back(record.line);
+            ++kept_;
         }
         ++rows_;
     }
 
-    Dataset finish(const LoadOptions& options) && {
+    Dataset finish() && {
         if (rows_ == 0) throw file_error(path_, "no data rows, only a header");
         const RowRange kept = data::rows_to_keep(wanted_, rows_, path_);
         Dataset data;
         data.source = path_;
-        data.task = options.task.value_or(Task::classification);
-        for (const std::size_t j : layout_.features) data.feature_names.push_back(layout_.names[j]);
-        data.x = matrix_from(std::move(features_), data.feature_names.size());
+        data.task = options_.task.value_or(Task::classification);
+        data.columns = options_.columns.empty() ? fit_columns() : options_.columns;
+        encode(data);
         data.ids = std::move(ids_);
+        if (keep_all_) keep_only(data, kept);
         data.notes = layout_.notes;
         if (layout_.target) data.target_column = layout_.names[*layout_.target];
 
         if (!layout_.target) {
             data.has_targets = false;
-            data.class_names = options.class_names;  // so that predictions can still be named
+            data.class_names = options_.class_names;  // so that predictions can still be named
         } else if (data.task == Task::regression) {
             read_regression_targets(data, kept);
         } else {
-            read_class_labels(data, options.class_names, kept);
+            read_class_labels(data, options_.class_names, kept);
         }
         return data;
     }
 
 private:
+    bool categorical(std::size_t k) const {
+        return k < options_.columns.size() && options_.columns[k].kind == InputColumn::Kind::categorical;
+    }
+
+    // Feature k's value in a kept row: its number, or NaN with the text kept where it may be one.
+    float value(std::string_view text, std::size_t line, std::size_t k) {
+        ColumnReading& column = reading_[k];
+        const std::size_t file_column = layout_.features[k];
+        if (is_missing_value(text)) {
+            if (options_.missing_is_error)
+                throw line_error(path_, line, layout_.field(file_column) + ": missing value " + quoted(text) +
+                                                  " (--missing error)");
+            if (column.missing++ == 0) column.first_missing_line = line;
+            if (column.textual) column.texts.emplace_back();
+            return std::numeric_limits<float>::quiet_NaN();
+        }
+        const std::optional<double> number = field_number(text, layout_.delimiter);
+        if (number && !(std::abs(*number) <= std::numeric_limits<float>::max()))
+            throw line_error(path_, line,
+                             layout_.field(file_column) + ": " + quoted(text) +
+                                 " is not a finite number in float range (nabla refuses infinities)");
+        if (number) {
+            ++column.numbers;
+            if (column.textual) column.texts.push_back(number_name(static_cast<float>(*number)));
+            return categorical(k) ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(*number);
+        }
+        // Text: a category, unless the column is numeric (a trained model's, or one that turns out
+        // to hold mostly numbers).
+        if (!options_.columns.empty() && !categorical(k))
+            throw line_error(path_, line, layout_.field(file_column) + ": expected a number, got " + quoted(text));
+        if (!data::valid_utf8(text))
+            throw line_error(path_, line, layout_.field(file_column) + ": " + quoted(text) +
+                                              " is not valid UTF-8 (save the file as UTF-8)");
+        if (column.words++ == 0) {
+            column.first_word_line = line;
+            column.first_word = std::string(text);
+        }
+        if (!column.textual) start_texts(k);
+        column.texts.emplace_back(text);
+        return std::numeric_limits<float>::quiet_NaN();
+    }
+
+    // The texts of feature k's rows so far, which were all numbers or missing values.
+    void start_texts(std::size_t k) {
+        ColumnReading& column = reading_[k];
+        column.textual = true;
+        const std::size_t width = layout_.features.size();
+        column.texts.reserve(kept_ + 1);
+        for (std::size_t i = 0; i < kept_; ++i) {
+            const float v = values_[i * width + k];
+            column.texts.push_back(std::isnan(v) ? std::string() : number_name(v));
+        }
+    }
+
+    // How each feature column becomes inputs, from the training rows: numeric (missing values filled
+    // with its median), or categorical when most of its values are words, not numbers (numbers with
+    // the odd word among them are an error naming the first word).
+    std::vector<InputColumn> fit_columns() {
+        std::vector<InputColumn> columns(layout_.features.size());
+        const std::size_t width = layout_.features.size();
+        for (std::size_t k = 0; k < width; ++k) {
+            ColumnReading& reading = reading_[k];
+            InputColumn& column = columns[k];
+            column.name = layout_.names[layout_.features[k]];
+            if (!reading.textual) {
+                column.fill = median(k);
+                continue;
+            }
+            const std::size_t file_column = layout_.features[k];
+            if (reading.numbers >= reading.words)  // mostly numbers: the words are mistakes
+                throw line_error(path_, reading.first_word_line,
+                                 layout_.field(file_column) + ": expected a number, got " + quoted(reading.first_word));
+            column.kind = InputColumn::Kind::categorical;
+            std::set<std::string> distinct;
+            for (const std::string& text : reading.texts)
+                if (!text.empty()) distinct.insert(text);
+            if (distinct.size() > kMaxCategories)
+                throw file_error(path_, layout_.field(file_column) + " has " + std::to_string(distinct.size()) +
+                                            " distinct values, too many categories (at most " +
+                                            std::to_string(kMaxCategories) +
+                                            "): is it an id or free text? Leave it out with --ignore");
+            column.categories.assign(distinct.begin(), distinct.end());
+            column.missing_category = reading.missing > 0;
+        }
+        return columns;
+    }
+
+    // Rows `kept` of x and the ids, of all the rows read: a process's share in data-parallel
+    // training, once every row has had its say in how the columns are encoded.
+    static void keep_only(Dataset& data, RowRange kept) {
+        Matrix<float> part(kept.end - kept.begin, data.x.cols);
+        std::copy(data.x.data.begin() + std::ptrdiff_t(kept.begin * data.x.cols),
+                  data.x.data.begin() + std::ptrdiff_t(kept.end * data.x.cols), part.data.begin());
+        data.x = std::move(part);
+        if (!data.ids.empty())
+            data.ids = std::vector<std::string>(data.ids.begin() + std::ptrdiff_t(kept.begin),
+                                                data.ids.begin() + std::ptrdiff_t(kept.end));
+    }
+
+    // The median of feature k's values in the kept rows (missing values left out; 0 if all are).
+    float median(std::size_t k) const {
+        const std::size_t width = layout_.features.size();
+        std::vector<float> present;
+        present.reserve(kept_);
+        for (std::size_t i = 0; i < kept_; ++i)
+            if (const float v = values_[i * width + k]; !std::isnan(v)) present.push_back(v);
+        if (present.empty()) return 0.0f;
+        const auto middle = present.begin() + std::ptrdiff_t(present.size() / 2);
+        std::nth_element(present.begin(), middle, present.end());
+        if (present.size() % 2 == 1) return *middle;
+        const float below = *std::max_element(present.begin(), middle);
+        return static_cast<float>((double(below) + double(*middle)) / 2);
+    }
+
+    // x from the rows' values and texts, as `data.columns` say; the rows as read when every column
+    // is a number and none is missing.
+    void encode(Dataset& data) {
+        const std::size_t width = layout_.features.size();
+        bool plain = true;
+        for (std::size_t k = 0; k < width; ++k)
+            plain = plain && data.columns[k].kind == InputColumn::Kind::numeric && reading_[k].missing == 0;
+        for (const InputColumn& column : data.columns) {
+            if (column.kind == InputColumn::Kind::numeric) {
+                data.feature_names.push_back(column.name);
+                continue;
+            }
+            for (const std::string& category : column.categories) data.feature_names.push_back(column.name + "=" + category);
+            if (column.missing_category) data.feature_names.push_back(column.name + "=(missing)");
+        }
+        if (plain) {
+            data.x = matrix_from(std::move(values_), width);
+            return;
+        }
+        data.x = Matrix<float>(kept_, data.feature_names.size());
+        std::size_t unseen_rows = 0, first_unseen_line = 0;
+        std::string first_unseen;
+        std::size_t offset = 0;
+        for (std::size_t k = 0; k < width; ++k) {
+            const InputColumn& column = data.columns[k];
+            if (column.kind == InputColumn::Kind::numeric) {
+                for (std::size_t i = 0; i < kept_; ++i) {
+                    const float v = values_[i * width + k];
+                    data.x(i, offset) = std::isnan(v) ? column.fill : v;
+                }
+                ++offset;
+                continue;
+            }
+            std::map<std::string, std::size_t, std::less<>> index;
+            for (std::size_t c = 0; c < column.categories.size(); ++c) index.emplace(column.categories[c], c);
+            const std::vector<std::string>& texts = reading_[k].texts;
+            for (std::size_t i = 0; i < kept_; ++i) {
+                const std::string& text = texts[i];
+                if (text.empty() && column.missing_category) {
+                    data.x(i, offset + column.categories.size()) = 1.0f;
+                    continue;
+                }
+                const auto found = index.find(text);
+                if (found != index.end()) {
+                    data.x(i, offset + found->second) = 1.0f;
+                    continue;
+                }
+                if (options_.unseen_is_error)
+                    throw line_error(path_, lines_[i], layout_.field(layout_.features[k]) + ": " +
+                                                           (text.empty() ? "a missing value" : "category " + quoted(text)) +
+                                                           " that the model never saw (--strict)");
+                if (unseen_rows++ == 0) first_unseen_line = lines_[i], first_unseen = column.name;
+            }
+            offset += column.width();
+        }
+        if (unseen_rows > 0)
+            layout_.notes.push_back(path_ + ": " + std::to_string(unseen_rows) + " value" + (unseen_rows == 1 ? "" : "s") +
+                                    " of a category the model never saw (first: column " + quoted(first_unseen) +
+                                    ", line " + std::to_string(first_unseen_line) +
+                                    ") get all-zero inputs for that column; --strict refuses them");
+    }
+
+    // A regression target: a finite number, never missing.
     float number(std::string_view text, std::size_t line, std::size_t column) const {
+        if (is_missing_value(text))
+            throw line_error(path_, line, layout_.field(column) + ": the target is missing (" + quoted(text) + ")");
         const std::optional<double> value = field_number(text, layout_.delimiter);
         if (!value) throw line_error(path_, line, layout_.field(column) + ": expected a number, got " + quoted(text));
         if (!(std::abs(*value) <= std::numeric_limits<float>::max()))
@@ -500,8 +715,15 @@ private:
     const std::string& path_;
     Layout layout_;
     std::optional<RowRange> wanted_;  // none: all rows
+    const LoadOptions& options_;
+    // A share of the rows, but no model's columns: every row is read, so that the columns (their
+    // categories, medians) are fitted alike in every process, and the share kept at the end.
+    const bool keep_all_;
     std::size_t rows_ = 0;            // seen, kept or not
-    std::vector<float> features_;  // row-major, kept rows × features
+    std::size_t kept_ = 0;
+    std::vector<float> values_;  // row-major, kept rows × feature columns; NaN: missing, or text
+    std::vector<ColumnReading> reading_;  // one per feature column
+    std::vector<std::size_t> lines_;      // each kept row's line
     std::vector<std::string_view> targets_;
     std::vector<std::size_t> target_lines_;
     std::vector<std::string> ids_;  // kept rows' LoadOptions::id_column
@@ -542,6 +764,12 @@ Opening read_opening(RecordReader& reader, const std::string& path, char delimit
 
 }  // namespace
 
+bool is_missing_value(std::string_view text) {
+    for (const std::string_view token : {"", "NA", "N/A", "NaN", "nan", "?", "null", "NULL", "None"})
+        if (text == token) return true;
+    return false;
+}
+
 Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
     prepare_text(text, path);
     const char delimiter = options.delimiter.value_or(detect_delimiter(text));
@@ -552,11 +780,11 @@ Dataset data::parse_csv(std::string text, const std::string& path, const LoadOpt
                                "line (give the separator with --delimiter)");
     Layout layout = make_layout(path, opening.first, opening.has_header, options);
     layout.delimiter = delimiter;
-    CsvRows rows(path, std::move(layout), options.rows);
+    CsvRows rows(path, std::move(layout), options);
     if (!opening.has_header) rows.add(opening.first);
     if (opening.has_second) rows.add(opening.second);
     for (Record record; reader.next(record);) rows.add(record);
-    return std::move(rows).finish(options);
+    return std::move(rows).finish();
 }
 
 std::size_t data::count_csv_rows(const std::string& path) {

@@ -9,6 +9,7 @@ Dataset load_dataset_for(const Model& model, const std::string& source, LoadOpti
     options.task = model.task;
     options.class_names = model.class_names;
     options.feature_names = model.feature_names;
+    options.columns = model.columns;
     options.features = model.network.input_size();
     Dataset data = load_dataset(source, options);
     model.preprocessing.apply(data.x);

@@ -31,7 +31,9 @@ namespace nabla {
 namespace {
 
 constexpr std::string_view magic = "NABLAMDL";
-constexpr std::uint32_t format_version = 1;
+constexpr std::uint32_t format_version = 2;
+// Version 1 files (no input-column section) are still read: their inputs are numeric columns.
+constexpr std::uint32_t oldest_format_version = 1;
 // The header: magic, version, file size, then a checksum of those three.
 constexpr std::size_t version_offset = magic.size();
 constexpr std::size_t file_size_offset = version_offset + 4;
@@ -66,13 +68,18 @@ constexpr Section class_names_section{"CLAS", "class names"};
 constexpr Section feature_names_section{"FEAT", "feature names"};
 constexpr Section target_names_section{"TNAM", "target names"};
 constexpr Section target_section{"TCOL", "target column"};
+constexpr Section columns_section{"COLS", "input columns"};  // from version 2
 constexpr Section metadata_section{"META", "metadata"};
 // Only in checkpoints: after the metadata, the state of the training run.
 constexpr Section training_section{"TRST", "training state"};
-// The order of the sections in the file.
-constexpr std::array sections{architecture_section,  weights_section,      task_section,
-                              preprocessing_section, class_names_section,  feature_names_section,
-                              target_names_section,  target_section,       metadata_section};
+// The order of the sections in the file, by version.
+constexpr std::array sections_v1{architecture_section,  weights_section,      task_section,
+                                 preprocessing_section, class_names_section,  feature_names_section,
+                                 target_names_section,  target_section,       metadata_section};
+constexpr std::array sections{architecture_section,  weights_section,       task_section,
+                              preprocessing_section, class_names_section,   feature_names_section,
+                              target_names_section,  target_section,        columns_section,
+                              metadata_section};
 
 Error file_error(const std::string& path, const std::string& what) { return Error(path + ": " + what); }
 
@@ -281,6 +288,30 @@ Preprocessing read_preprocessing(Reader& in) {
     return preprocessing;
 }
 
+void write_columns(Writer& out, const std::vector<InputColumn>& columns) {
+    out.u64(columns.size());
+    for (const InputColumn& column : columns) {
+        out.string(column.name);
+        out.u8(static_cast<std::uint8_t>(column.kind));
+        out.u32(std::bit_cast<std::uint32_t>(column.fill));
+        out.strings(column.categories);
+        out.u8(column.missing_category ? 1 : 0);
+    }
+}
+
+std::vector<InputColumn> read_columns(Reader& in) {
+    // Each column takes at least its name's length, kind, fill, category count and flag: 22 bytes.
+    std::vector<InputColumn> columns(in.count(22, "input columns"));
+    for (InputColumn& column : columns) {
+        column.name = in.string();
+        column.kind = in.enumeration(InputColumn::Kind::categorical, "input column kind");
+        column.fill = std::bit_cast<float>(in.u32());
+        column.categories = in.strings();
+        column.missing_category = in.u8() != 0;
+    }
+    return columns;
+}
+
 void write_metadata(Writer& out, const std::vector<std::pair<std::string, std::string>>& metadata) {
     out.u64(metadata.size());
     for (const auto& [key, value] : metadata) {
@@ -373,6 +404,7 @@ std::vector<std::uint8_t> encode(const Model& model, const TrainingState* state)
     out.section(feature_names_section, [&](Writer& w) { w.strings(model.feature_names); });
     out.section(target_names_section, [&](Writer& w) { w.strings(model.target_names); });
     out.section(target_section, [&](Writer& w) { w.string(model.target); });
+    out.section(columns_section, [&](Writer& w) { write_columns(w, model.columns); });
     out.section(metadata_section, [&](Writer& w) { write_metadata(w, model.metadata); });
     if (state) out.section(training_section, [&](Writer& w) { write_training_state(w, *state); });
     out.unsigned_at(file_size_offset, out.size() + checksum_size, 8);
@@ -395,9 +427,12 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path) {
 }
 
 // The file ends before the size its header declares: says in which section.
-[[noreturn]] void throw_truncated(std::span<const std::uint8_t> bytes, const std::string& path) {
+[[noreturn]] void throw_truncated(std::span<const std::uint8_t> bytes, const std::string& path, std::uint32_t version) {
     Reader file(bytes.subspan(header_size), path, "header");
-    for (const Section& section : sections) file.next_section(section);
+    if (version == 1)
+        for (const Section& section : sections_v1) file.next_section(section);
+    else
+        for (const Section& section : sections) file.next_section(section);
     if (file.remaining() > checksum_size) file.next_section(training_section);
     throw file_error(path, "truncated in section 'checksum'");
 }
@@ -414,12 +449,13 @@ void verify_integrity(std::span<const std::uint8_t> bytes, const std::string& pa
     if (version > format_version)
         throw file_error(path, "model format version " + std::to_string(version) +
                                    " is newer than this nabla supports (" + std::to_string(format_version) + ")");
-    if (version != format_version) throw file_error(path, "unknown model format version " + std::to_string(version));
+    if (version < oldest_format_version)
+        throw file_error(path, "unknown model format version " + std::to_string(version));
     const std::uint64_t declared_size = header.u64();
     if (header.u32() != crc32_of(bytes.first(header_checksum_offset))) throw checksum_mismatch(path);
     if (declared_size < header_size + checksum_size)
         throw file_error(path, "header declares an impossible size of " + std::to_string(declared_size) + " bytes");
-    if (bytes.size() < declared_size) throw_truncated(bytes, path);
+    if (bytes.size() < declared_size) throw_truncated(bytes, path, version);
     if (bytes.size() > declared_size)
         throw file_error(path, "is " + std::to_string(bytes.size()) + " bytes long, but its header declares " +
                                    std::to_string(declared_size));
@@ -459,6 +495,17 @@ void check_consistency(const Model& model, const std::string& path) {
     expect_count(preprocessing.scale.size(), fitted ? inputs : 0, "preprocessing scales", per_feature, path);
     if (!model.feature_names.empty())
         expect_count(model.feature_names.size(), inputs, "feature names", "one per input", path);
+    if (!model.columns.empty()) {
+        std::size_t width = 0;
+        for (const InputColumn& column : model.columns) {
+            width += column.width();
+            if (!std::isfinite(column.fill)) throw file_error(path, "input column " + data::quoted(column.name) + ": its fill value is not finite");
+            for (const std::string& category : column.categories)
+                if (!data::valid_utf8(category)) throw file_error(path, "the category " + data::quoted(category) + " is not valid UTF-8");
+            if (!data::valid_utf8(column.name)) throw file_error(path, "the name " + data::quoted(column.name) + " is not valid UTF-8");
+        }
+        expect_count(width, inputs, "inputs from the input columns", "one-hot categories included", path);
+    }
     if (model.task == Task::regression) {
         expect_count(model.class_names.size(), 0, "class names", "a regression model has no classes", path);
         if (!model.target_names.empty())
@@ -472,7 +519,8 @@ void check_consistency(const Model& model, const std::string& path) {
 }
 
 // The model, and into *state the training state if the file is a checkpoint (state may be null).
-Model decode(std::span<const std::uint8_t> body, const std::string& path, std::optional<TrainingState>* state) {
+Model decode(std::span<const std::uint8_t> body, const std::string& path, std::uint32_t version,
+             std::optional<TrainingState>* state) {
     Reader file(body, path, "header");
     const NetworkSpec spec = read_section(file, architecture_section, read_architecture);
     Model model(read_section(file, weights_section, [&](Reader& in) { return read_network(in, spec); }));
@@ -483,6 +531,7 @@ Model decode(std::span<const std::uint8_t> body, const std::string& path, std::o
     model.feature_names = read_section(file, feature_names_section, &Reader::strings);
     model.target_names = read_section(file, target_names_section, &Reader::strings);
     model.target = read_section(file, target_section, &Reader::string);
+    if (version >= 2) model.columns = read_section(file, columns_section, read_columns);
     model.metadata = read_section(file, metadata_section, read_metadata);
     if (file.remaining() != 0) {
         TrainingState training = read_section(file, training_section, read_training_state);
@@ -503,7 +552,9 @@ void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes)
 Model read_file(const std::string& path, std::optional<TrainingState>* state) {
     const std::vector<std::uint8_t> bytes = read_whole_file(path);
     verify_integrity(bytes, path);
-    return decode(std::span(bytes).subspan(header_size, bytes.size() - header_size - checksum_size), path, state);
+    const auto version = static_cast<std::uint32_t>(load_little_endian(&bytes[version_offset], 4));
+    return decode(std::span(bytes).subspan(header_size, bytes.size() - header_size - checksum_size), path, version,
+                  state);
 }
 
 }  // namespace
