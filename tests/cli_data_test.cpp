@@ -237,4 +237,29 @@ TEST_F(CliData, ATitanicLikeTableTrainsAndPredictsAsItComes) {
                    {"unseen.csv:3: field 5 ('Age'): missing value '' (--missing error)"});
 }
 
+TEST_F(CliData, EvalReportsPerClassScoresAndRegressionErrors) {
+    train_blobs_classifier();
+    const nlohmann::json e = printed_json(succeeds({"eval", "--model", "blobs.nabla", "--data", "blobs.csv", "--json"}));
+    const auto confusion = e["confusion"].get<std::vector<std::size_t>>();  // 3 × 3, rows: true class
+    double f1_sum = 0;
+    for (std::size_t c = 0; c < 3; ++c) {
+        const std::size_t hits = confusion[c * 4], support = confusion[c * 3] + confusion[c * 3 + 1] + confusion[c * 3 + 2];
+        const std::size_t predicted = confusion[c] + confusion[3 + c] + confusion[6 + c];
+        const nlohmann::json& scores = e["per_class"][kClasses[c]];
+        EXPECT_EQ(scores["support"].get<std::size_t>(), support);
+        EXPECT_DOUBLE_EQ(scores["precision"].get<double>(), double(hits) / double(predicted));
+        EXPECT_DOUBLE_EQ(scores["recall"].get<double>(), double(hits) / double(support));
+        f1_sum += scores["f1"].get<double>();
+    }
+    EXPECT_DOUBLE_EQ(e["macro"]["f1"].get<double>(), f1_sum / 3);
+
+    write("prices.csv", regression_csv());
+    succeeds(train_args("prices.csv", "r.nabla", concat(kQuickTraining, {"--task", "regression"})));
+    const nlohmann::json r = printed_json(succeeds({"eval", "--model", "r.nabla", "--data", "prices.csv", "--json"}));
+    EXPECT_GT(r["r2"].get<double>(), 0.9);
+    EXPECT_LE(r["r2"].get<double>(), 1.0);
+    EXPECT_GT(r["mae"].get<double>(), 0.0);
+    EXPECT_LE(r["mae"].get<double>(), r["rmse"].get<double>());  // always, for the same errors
+}
+
 }  // namespace

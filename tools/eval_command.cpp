@@ -28,6 +28,28 @@ void print_confusion(const Evaluation& e, const std::vector<std::string>& names)
     }
 }
 
+// Precision, recall, F1 and support of each class, by name.
+nlohmann::json per_class_json(const Evaluation& e, const std::vector<std::string>& names) {
+    nlohmann::json classes = nlohmann::json::object();
+    for (std::size_t c = 0; c < e.classes; ++c) {
+        const Evaluation::ClassScores s = e.class_scores(c);
+        classes[c < names.size() ? names[c] : std::to_string(c)] = {
+            {"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1}, {"support", s.support}};
+    }
+    return classes;
+}
+
+// The unweighted means of precision, recall and F1 over the classes.
+nlohmann::json macro_json(const Evaluation& e) {
+    double precision = 0, recall = 0, f1 = 0;
+    for (std::size_t c = 0; c < e.classes; ++c) {
+        const Evaluation::ClassScores s = e.class_scores(c);
+        precision += s.precision, recall += s.recall, f1 += s.f1;
+    }
+    const double n = double(e.classes);
+    return {{"precision", precision / n}, {"recall", recall / n}, {"f1", f1 / n}};
+}
+
 }  // namespace
 
 Command add_eval(CLI::App& app) {
@@ -67,15 +89,19 @@ Command add_eval(CLI::App& app) {
                 j["accuracy"] = e.accuracy;
                 j["confusion"] = e.confusion;
                 j["classes"] = model.class_names;
+                j["per_class"] = per_class_json(e, model.class_names);
+                j["macro"] = macro_json(e);
             } else {
                 j["rmse"] = e.rmse;
+                j["mae"] = e.mae;
+                j["r2"] = e.r2;
             }
             std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
             return 0;
         }
         std::printf("%zu samples from %s\nloss %.6f\n", e.samples, f->data.c_str(), e.loss);
         if (!classification) {
-            std::printf("rmse %.6f\n", e.rmse);
+            std::printf("rmse %.6f\nmae %.6f\nr2 %.6f\n", e.rmse, e.mae, e.r2);
             return 0;
         }
         std::printf("accuracy %.4f\n", e.accuracy);

@@ -148,6 +148,17 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
 struct Evaluation : Metrics {
     std::size_t classes = 0;  ///< classification: the number of classes (at least 2)
     std::vector<std::size_t> confusion;  ///< classes × classes, row = true class, column = predicted
+    double mae = 0;  ///< regression: mean absolute error over all outputs
+    double r2 = 0;   ///< regression: coefficient of determination, averaged over the outputs
+
+    /// Classification, from the confusion matrix: of the samples predicted as class c, the share
+    /// that are c (precision); of the samples of class c, the share predicted as c (recall); their
+    /// harmonic mean (F1); and the samples of class c (support). 0 where a share has no samples.
+    struct ClassScores {
+        double precision = 0, recall = 0, f1 = 0;
+        std::size_t support = 0;
+    };
+    ClassScores class_scores(std::size_t c) const;
 };
 
 /// Loss and accuracy (classification) or RMSE (regression) of net on data, in batches of `batch`.

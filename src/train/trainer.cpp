@@ -340,6 +340,21 @@ Evaluation evaluate(const Network<float>& net, const Dataset& data, std::size_t 
     return evaluate_outputs(net.spec().loss, data, predict(net, data.x, batch));
 }
 
+Evaluation::ClassScores Evaluation::class_scores(std::size_t c) const {
+    ClassScores scores;
+    std::size_t predicted = 0;
+    for (std::size_t i = 0; i < classes; ++i) {
+        scores.support += confusion[c * classes + i];
+        predicted += confusion[i * classes + c];
+    }
+    const double hits = double(confusion[c * classes + c]);
+    scores.precision = predicted ? hits / double(predicted) : 0.0;
+    scores.recall = scores.support ? hits / double(scores.support) : 0.0;
+    const double sum = scores.precision + scores.recall;
+    scores.f1 = sum > 0 ? 2 * scores.precision * scores.recall / sum : 0.0;
+    return scores;
+}
+
 Evaluation evaluate_outputs(Loss loss, const Dataset& data, const Matrix<float>& a) {
     const std::size_t k = a.cols;
     Evaluation e;
@@ -356,9 +371,26 @@ Evaluation evaluate_outputs(Loss loss, const Dataset& data, const Matrix<float>&
         }
         e.accuracy = double(correct) / double(a.rows);
     } else {
-        double squared = 0;
-        for (std::size_t i = 0; i < a.size(); ++i) squared += double(a.data[i] - data.y.data[i]) * (a.data[i] - data.y.data[i]);
+        // R² per output against its own mean, averaged over the outputs (as scikit-learn's r2_score).
+        double squared = 0, absolute = 0, r2_sum = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            const double error = double(a.data[i]) - double(data.y.data[i]);
+            squared += error * error;
+            absolute += std::abs(error);
+        }
+        for (std::size_t j = 0; j < k; ++j) {
+            double mean = 0, residual = 0, total = 0;
+            for (std::size_t i = 0; i < a.rows; ++i) mean += data.y(i, j);
+            mean /= double(a.rows);
+            for (std::size_t i = 0; i < a.rows; ++i) {
+                residual += (double(a(i, j)) - data.y(i, j)) * (double(a(i, j)) - data.y(i, j));
+                total += (data.y(i, j) - mean) * (data.y(i, j) - mean);
+            }
+            r2_sum += total > 0 ? 1 - residual / total : (residual == 0 ? 1.0 : 0.0);
+        }
         e.rmse = std::sqrt(squared / double(a.size()));
+        e.mae = absolute / double(a.size());
+        e.r2 = r2_sum / double(k);
     }
     return e;
 }
