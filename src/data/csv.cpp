@@ -15,6 +15,7 @@
 //    found by name where the file has a header (LoadOptions, dataset.hpp).
 // Error messages count lines from 1, the header included, and fields from 1.
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -22,6 +23,7 @@
 #include <set>
 #include <utility>
 
+#include "cpu/split_pool.hpp"
 #include "data/loading.hpp"
 #include "nabla/dataset.hpp"
 
@@ -40,7 +42,7 @@ constexpr std::size_t kMaxClasses = 10000;
 // A field's value when the field is wholly a decimal number (with an optional leading '+', which
 // from_chars does not take). NaN and infinities parse, and magnitudes beyond the double range come
 // back as infinity, so that callers refuse every non-finite value with one message.
-std::optional<double> parse_number(std::string_view text) {
+[[gnu::always_inline]] inline std::optional<double> parse_number(std::string_view text) {
     if (text.size() > 1 && text[0] == '+' && text[1] != '-') text.remove_prefix(1);
     double value = 0;
     const char* end = text.data() + text.size();
@@ -92,7 +94,7 @@ char detect_delimiter(std::string_view text) {
 
 // A number in a field. With a semicolon between fields a comma can only be a decimal comma
 // ("3,14", as spreadsheets in many languages write it), read as a point.
-std::optional<double> field_number(std::string_view text, char delimiter) {
+[[gnu::always_inline]] inline std::optional<double> field_number(std::string_view text, char delimiter) {
     if (delimiter != ';' || text.find(',') == std::string_view::npos) return parse_number(text);
     std::string with_point(text);
     std::replace(with_point.begin(), with_point.end(), ',', '.');
@@ -462,9 +464,16 @@ private:
     }
 
     // Feature k's value in a kept row: its number, or NaN with the text kept where it may be one.
+    // A number is tried first: it is what nearly every field holds.
     float value(std::string_view text, std::size_t line, std::size_t k) {
         ColumnReading& column = reading_[k];
         const std::size_t file_column = layout_.features[k];
+        const std::optional<double> parsed = field_number(text, layout_.delimiter);
+        if (parsed && std::abs(*parsed) <= std::numeric_limits<float>::max()) {
+            ++column.numbers;
+            if (column.textual) column.texts.push_back(number_name(static_cast<float>(*parsed)));
+            return categorical(k) ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(*parsed);
+        }
         if (is_missing_value(text)) {
             if (options_.missing_is_error)
                 throw line_error(path_, line, layout_.field(file_column) + ": missing value " + quoted(text) +
@@ -473,16 +482,10 @@ private:
             if (column.textual) column.texts.emplace_back();
             return std::numeric_limits<float>::quiet_NaN();
         }
-        const std::optional<double> number = field_number(text, layout_.delimiter);
-        if (number && !(std::abs(*number) <= std::numeric_limits<float>::max()))
+        if (parsed)
             throw line_error(path_, line,
                              layout_.field(file_column) + ": " + quoted(text) +
                                  " is not a finite number in float range (nabla refuses infinities)");
-        if (number) {
-            ++column.numbers;
-            if (column.textual) column.texts.push_back(number_name(static_cast<float>(*number)));
-            return categorical(k) ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(*number);
-        }
         // Text: a category, unless the column is numeric (a trained model's, or one that turns out
         // to hold mostly numbers).
         if (!options_.columns.empty() && !categorical(k))
@@ -517,12 +520,13 @@ private:
     std::vector<InputColumn> fit_columns() {
         std::vector<InputColumn> columns(layout_.features.size());
         const std::size_t width = layout_.features.size();
+        const std::vector<float> fills = medians();
         for (std::size_t k = 0; k < width; ++k) {
             ColumnReading& reading = reading_[k];
             InputColumn& column = columns[k];
             column.name = layout_.names[layout_.features[k]];
             if (!reading.textual) {
-                column.fill = median(k);
+                column.fill = fills[k];
                 continue;
             }
             const std::size_t file_column = layout_.features[k];
@@ -556,19 +560,80 @@ private:
                                                 data.ids.begin() + std::ptrdiff_t(kept.end));
     }
 
-    // The median of feature k's values in the kept rows (missing values left out; 0 if all are).
-    float median(std::size_t k) const {
+    // The medians of the features' values in the kept rows (missing values left out; 0 if all
+    // are), exact, in two passes over the row-major values for all columns at once: the first
+    // counts each column's values by the top bits of their order-preserving key, which tells in
+    // which range of keys the middle values lie; the second keeps only the values in that range,
+    // a few hundred per column for spread-out data, for nth_element to finish.
+    std::vector<float> medians() const {
         const std::size_t width = layout_.features.size();
-        std::vector<float> present;
-        present.reserve(kept_);
-        for (std::size_t i = 0; i < kept_; ++i)
-            if (const float v = values_[i * width + k]; !std::isnan(v)) present.push_back(v);
-        if (present.empty()) return 0.0f;
-        const auto middle = present.begin() + std::ptrdiff_t(present.size() / 2);
-        std::nth_element(present.begin(), middle, present.end());
-        if (present.size() % 2 == 1) return *middle;
-        const float below = *std::max_element(present.begin(), middle);
-        return static_cast<float>((double(below) + double(*middle)) / 2);
+        constexpr unsigned shift = 21;  // 2048 ranges of keys
+        constexpr std::size_t ranges = std::size_t(1) << (32 - shift);
+        // Pass 1, its rows shared among nabla's threads, each with counts of its own, then added.
+        const int parts = std::max(1, std::min(cpu::split_parts(), int(kept_ / 65536) + 1));
+        std::vector<std::uint32_t> counts(std::size_t(parts) * width * ranges, 0);
+        cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
+            std::uint32_t* mine = counts.data() + std::size_t(part) * width * ranges;
+            const std::size_t begin = kept_ * std::size_t(part) / std::size_t(count_of_parts);
+            const std::size_t end = kept_ * std::size_t(part + 1) / std::size_t(count_of_parts);
+            for (std::size_t i = begin; i < end; ++i) {
+                const float* row = values_.data() + i * width;
+                for (std::size_t k = 0; k < width; ++k)
+                    if (!std::isnan(row[k])) ++mine[k * ranges + (order_key(row[k]) >> shift)];
+            }
+        });
+        for (int part = 1; part < parts; ++part)
+            for (std::size_t j = 0; j < width * ranges; ++j) counts[j] += counts[std::size_t(part) * width * ranges + j];
+        std::vector<std::size_t> present(width, 0);
+        // Per column: the ranks of the lower and upper middle values, the ranges they lie in, and
+        // how many values lie below the lower range.
+        std::vector<std::size_t> low_range(width), high_range(width), below(width), low_rank(width), high_rank(width);
+        for (std::size_t k = 0; k < width; ++k) {
+            const std::uint32_t* count = counts.data() + k * ranges;
+            for (std::size_t r = 0; r < ranges; ++r) present[k] += count[r];
+            if (present[k] == 0) continue;
+            low_rank[k] = (present[k] - 1) / 2;
+            high_rank[k] = present[k] / 2;
+            std::size_t seen = 0, r = 0;
+            while (seen + count[r] <= low_rank[k]) seen += count[r++];
+            low_range[k] = r;
+            below[k] = seen;
+            while (seen + count[r] <= high_rank[k]) seen += count[r++];
+            high_range[k] = r;
+        }
+        // Pass 2, its columns shared among the threads: each keeps its columns' middle values.
+        std::vector<std::vector<float>> middle(width);
+        cpu::run_in_parts(std::max(1, std::min(parts, int(width))), [&](int part, int count_of_parts) {
+            const std::size_t first = width * std::size_t(part) / std::size_t(count_of_parts);
+            const std::size_t last = width * std::size_t(part + 1) / std::size_t(count_of_parts);
+            for (std::size_t i = 0; i < kept_; ++i) {
+                const float* row = values_.data() + i * width;
+                for (std::size_t k = first; k < last; ++k) {
+                    if (std::isnan(row[k])) continue;
+                    const std::size_t r = order_key(row[k]) >> shift;
+                    if (r >= low_range[k] && r <= high_range[k]) middle[k].push_back(row[k]);
+                }
+            }
+        });
+        std::vector<float> result(width, 0.0f);
+        for (std::size_t k = 0; k < width; ++k) {
+            if (present[k] == 0) continue;
+            std::vector<float>& values = middle[k];
+            const auto nth = [&](std::size_t rank) {
+                const auto at = values.begin() + std::ptrdiff_t(rank - below[k]);
+                std::nth_element(values.begin(), at, values.end());
+                return *at;
+            };
+            const float low = nth(low_rank[k]), high = nth(high_rank[k]);
+            result[k] = low_rank[k] == high_rank[k] ? low : static_cast<float>((double(low) + double(high)) / 2);
+        }
+        return result;
+    }
+
+    // A float's bits as an unsigned key in the same order as the floats (negative ones reversed).
+    static std::uint32_t order_key(float value) {
+        const auto bits = std::bit_cast<std::uint32_t>(value);
+        return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
     }
 
     // x from the rows' values and texts, as `data.columns` say; the rows as read when every column
@@ -765,9 +830,14 @@ Opening read_opening(RecordReader& reader, const std::string& path, char delimit
 }  // namespace
 
 bool is_missing_value(std::string_view text) {
-    for (const std::string_view token : {"", "NA", "N/A", "NaN", "nan", "?", "null", "NULL", "None"})
-        if (text == token) return true;
-    return false;
+    switch (text.size()) {
+        case 0: return true;
+        case 1: return text == "?";
+        case 2: return text == "NA";
+        case 3: return text == "N/A" || text == "NaN" || text == "nan";
+        case 4: return text == "null" || text == "NULL" || text == "None";
+        default: return false;
+    }
 }
 
 Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
