@@ -413,6 +413,17 @@ TEST_F(DataTest, CsvRaggedRow) {
     expect_contains(csv_error("a,b,c\n1,2,x\n3,4\n"), {"data.csv:3: expected 3 fields, got 2"});
 }
 
+TEST_F(DataTest, CsvMissingValuesGetTheTrainingMedian) {
+    // a: -3, 5, 1, (missing), 2 → median 1.5; b: odd count, negatives, close values; c: all missing.
+    const Dataset data = csv("a,b,c,y\n-3,-0.25,NA,x\n5,-0.5,,y\n1,-0.125,?,x\nNA,1e-7,nan,y\n2,4,null,x\n");
+    ASSERT_EQ(data.columns.size(), 3u);
+    EXPECT_EQ(data.columns[0].fill, 1.5f);
+    EXPECT_EQ(data.columns[1].fill, -0.125f);
+    EXPECT_EQ(data.columns[2].fill, 0.0f);
+    EXPECT_EQ(data.x(3, 0), 1.5f);  // the missing value, filled
+    EXPECT_EQ(data.x(1, 2), 0.0f);
+}
+
 TEST_F(DataTest, CsvNonNumericFeature) {
     // Numbers with a word among them (not mostly words: a category column) are a mistake.
     expect_contains(csv_error("a,b,c\n1,2,x\n1,abc,x\n"), {"data.csv:3: field 2 ('b'): expected a number, got 'abc'"});
