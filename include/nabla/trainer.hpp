@@ -155,10 +155,12 @@ struct Evaluation : Metrics {
     /// that are c (precision); of the samples of class c, the share predicted as c (recall); their
     /// harmonic mean (F1); and the samples of class c (support). 0 where a share has no samples.
     struct ClassScores {
-        double precision = 0, recall = 0, f1 = 0;
-        std::size_t support = 0;
+        double precision = 0;     ///< of the samples predicted as the class, the share that are
+        double recall = 0;        ///< of the samples of the class, the share predicted as it
+        double f1 = 0;            ///< the harmonic mean of precision and recall
+        std::size_t support = 0;  ///< the samples of the class
     };
-    ClassScores class_scores(std::size_t c) const;
+    ClassScores class_scores(std::size_t c) const;  ///< the scores of class c, from `confusion`
 };
 
 /// Loss and accuracy (classification) or RMSE (regression) of net on data, in batches of `batch`.

@@ -111,15 +111,17 @@ on 2 train --resume checkpoints -q > /dev/null
 same_weights 0 uninterrupted.nabla killed.nabla
 
 echo "== bad data in one process's share ends the whole job"
-awk -F, -v OFS=, 'NR == 902 { $2 = "nan" } { print }' classes.csv > bad.csv  # row 900: the second half's
+awk -F, -v OFS=, 'NR == 902 { $2 = "inf" } { print }' classes.csv > bad.csv  # row 900: the second half's
 SECONDS=0
 status=0
 on 2 train --data bad.csv "${steps[@]}" --save bad.nabla > bad.out 2>&1 || status=$?
 [ "$status" != 0 ] || fail "training on bad data succeeded"
 [ "$SECONDS" -le 10 ] || fail "the job took ${SECONDS}s to end after a process failed"
-grep -qx "nabla: error: rank 1 of 2: bad.csv:902: field 2 ('f2'): 'nan' is not a finite number.*" bad.out ||
-  { cat bad.out; fail "no one-line error from rank 1"; }
-echo "rank 1 failed on its data: the job ended in ${SECONDS}s with status $status"
+# Every process reads every row to fit the columns (categories, medians) alike, so either may be
+# the first to stop on it.
+grep -qx "nabla: error: rank [01] of 2: bad.csv:902: field 2 ('f2'): 'inf' is not a finite number.*" bad.out ||
+  { cat bad.out; fail "no one-line error naming the file and line"; }
+echo "a rank failed on the data: the job ended in ${SECONDS}s with status $status"
 status=0
 on 2 train --data classes.csv --val-split 0.2 --save split.nabla > split.out 2>&1 || status=$?
 if [ "$status" = 0 ] || ! grep -q "^nabla: error: rank 0 of 2: --val-split cannot hold rows out" split.out; then
