@@ -410,6 +410,7 @@ public:
     CsvRows(const std::string& path, Layout layout, const LoadOptions& options)
         : path_(path), layout_(std::move(layout)), wanted_(options.rows), options_(options),
           keep_all_(options.rows && options.columns.empty()), reading_(layout_.features.size()) {
+        if (options.columns.empty()) key_counts_.assign(layout_.features.size() * key_ranges, 0);
         for (std::size_t k = 0; k < options.columns.size() && k < reading_.size(); ++k)
             reading_[k].textual = options.columns[k].kind == InputColumn::Kind::categorical;
     }
@@ -471,6 +472,8 @@ private:
         const std::optional<double> parsed = field_number(text, layout_.delimiter);
         if (parsed && std::abs(*parsed) <= std::numeric_limits<float>::max()) {
             ++column.numbers;
+            if (!key_counts_.empty())  // for the medians, counted while the value is at hand
+                ++key_counts_[k * key_ranges + (order_key(static_cast<float>(*parsed)) >> key_shift)];
             if (column.textual) column.texts.push_back(number_name(static_cast<float>(*parsed)));
             return categorical(k) ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(*parsed);
         }
@@ -561,36 +564,22 @@ private:
     }
 
     // The medians of the features' values in the kept rows (missing values left out; 0 if all
-    // are), exact, in two passes over the row-major values for all columns at once: the first
-    // counts each column's values by the top bits of their order-preserving key, which tells in
-    // which range of keys the middle values lie; the second keeps only the values in that range,
-    // a few hundred per column for spread-out data, for nth_element to finish.
+    // are), exact: the values were counted by the top bits of their order-preserving key as they
+    // were read (key_counts_), which tells in which range of keys the middle values lie; one pass
+    // over the rows keeps only the values in that range, a few hundred per column for spread-out
+    // data, for nth_element to finish.
     std::vector<float> medians() const {
         const std::size_t width = layout_.features.size();
-        constexpr unsigned shift = 21;  // 2048 ranges of keys
-        constexpr std::size_t ranges = std::size_t(1) << (32 - shift);
-        // Pass 1, its rows shared among nabla's threads, each with counts of its own, then added.
-        const int parts = std::max(1, std::min(cpu::split_parts(), int(kept_ / 65536) + 1));
-        std::vector<std::uint32_t> counts(std::size_t(parts) * width * ranges, 0);
-        cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
-            std::uint32_t* mine = counts.data() + std::size_t(part) * width * ranges;
-            const std::size_t begin = kept_ * std::size_t(part) / std::size_t(count_of_parts);
-            const std::size_t end = kept_ * std::size_t(part + 1) / std::size_t(count_of_parts);
-            for (std::size_t i = begin; i < end; ++i) {
-                const float* row = values_.data() + i * width;
-                for (std::size_t k = 0; k < width; ++k)
-                    if (!std::isnan(row[k])) ++mine[k * ranges + (order_key(row[k]) >> shift)];
-            }
-        });
-        for (int part = 1; part < parts; ++part)
-            for (std::size_t j = 0; j < width * ranges; ++j) counts[j] += counts[std::size_t(part) * width * ranges + j];
+        constexpr unsigned shift = key_shift;
+        const std::vector<std::uint32_t>& counts = key_counts_;
+        const int parts = std::max(1, std::min({cpu::split_parts(), int(kept_ / 65536) + 1, int(width)}));
         std::vector<std::size_t> present(width, 0);
         // Per column: the ranks of the lower and upper middle values, the ranges they lie in, and
         // how many values lie below the lower range.
         std::vector<std::size_t> low_range(width), high_range(width), below(width), low_rank(width), high_rank(width);
         for (std::size_t k = 0; k < width; ++k) {
-            const std::uint32_t* count = counts.data() + k * ranges;
-            for (std::size_t r = 0; r < ranges; ++r) present[k] += count[r];
+            const std::uint32_t* count = counts.data() + k * key_ranges;
+            for (std::size_t r = 0; r < key_ranges; ++r) present[k] += count[r];
             if (present[k] == 0) continue;
             low_rank[k] = (present[k] - 1) / 2;
             high_rank[k] = present[k] / 2;
@@ -603,7 +592,7 @@ private:
         }
         // Pass 2, its columns shared among the threads: each keeps its columns' middle values.
         std::vector<std::vector<float>> middle(width);
-        cpu::run_in_parts(std::max(1, std::min(parts, int(width))), [&](int part, int count_of_parts) {
+        cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
             const std::size_t first = width * std::size_t(part) / std::size_t(count_of_parts);
             const std::size_t last = width * std::size_t(part + 1) / std::size_t(count_of_parts);
             for (std::size_t i = 0; i < kept_; ++i) {
@@ -629,6 +618,10 @@ private:
         }
         return result;
     }
+
+    // The median's first step: 2048 ranges of keys, counted per column.
+    static constexpr unsigned key_shift = 21;
+    static constexpr std::size_t key_ranges = std::size_t(1) << (32 - key_shift);
 
     // A float's bits as an unsigned key in the same order as the floats (negative ones reversed).
     static std::uint32_t order_key(float value) {
@@ -789,6 +782,7 @@ private:
     std::vector<float> values_;  // row-major, kept rows × feature columns; NaN: missing, or text
     std::vector<ColumnReading> reading_;  // one per feature column
     std::vector<std::size_t> lines_;      // each kept row's line
+    std::vector<std::uint32_t> key_counts_;  // columns × key_ranges, while fitting (medians())
     std::vector<std::string_view> targets_;
     std::vector<std::size_t> target_lines_;
     std::vector<std::string> ids_;  // kept rows' LoadOptions::id_column
