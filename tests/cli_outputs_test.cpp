@@ -59,6 +59,12 @@ TEST_F(CliOutputs, TrainNeverWritesOverItsData) {
                              "--log", "--data");
     expect_same_file_refused(concat(train_args("blobs.csv", "m.nabla", quick), {"--plot", "blobs.csv"}), "--plot",
                              "--data");
+    // An IDX source reads its labels too, also where it names only the images.
+    write("t-images-idx3-ubyte", idx_file({1, 2, 2}, std::string(4, '\0')));
+    write("t-labels-idx1-ubyte", idx_file({1}, std::string(1, '\0')));
+    expect_same_file_refused(train_args("t-images-idx3-ubyte", "t-labels-idx1-ubyte", quick), "--save", "--data");
+    expect_same_file_refused(train_args("idx:t-images-idx3-ubyte,t-labels-idx1-ubyte", "t-labels-idx1-ubyte", quick),
+                             "--save", "--data");
 }
 
 TEST_F(CliOutputs, TrainNeverWritesTwoOutputsToOneFile) {

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "io/atomic_file.hpp"
+#include "nabla/dataset.hpp"
 
 namespace nabla::cli {
 
@@ -69,13 +70,9 @@ void check_outputs_are_distinct(const std::vector<FileFlag>& inputs, const std::
 }
 
 std::vector<FileFlag> files_of_source(const std::string& flag, const std::string& source) {
-    if (source.rfind("fashion-mnist:", 0) == 0) return {};
-    if (source.rfind("idx:", 0) != 0) return {{flag, source}};
+    if (source.empty()) return {};
     std::vector<FileFlag> files;
-    std::size_t start = 4;
-    for (std::size_t comma; (comma = source.find(',', start)) != std::string::npos; start = comma + 1)
-        files.push_back({flag, source.substr(start, comma - start)});
-    files.push_back({flag, source.substr(start)});
+    for (std::string& path : source_files(source)) files.push_back({flag, std::move(path)});
     return files;
 }
 

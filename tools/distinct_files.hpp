@@ -20,8 +20,8 @@ struct FileFlag {
 // paths are ignored.
 void check_outputs_are_distinct(const std::vector<FileFlag>& inputs, const std::vector<FileFlag>& outputs);
 
-// The files that the data source `source` (a --data or --test value) reads: a CSV file, or the
-// images and labels of idx:IMAGES[,LABELS]; none for the installed Fashion-MNIST.
+// The files that the data source `source` (a --data or --test value) reads (source_files), each
+// named by `flag`; none for an empty source.
 std::vector<FileFlag> files_of_source(const std::string& flag, const std::string& source);
 
 }  // namespace nabla::cli

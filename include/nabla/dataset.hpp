@@ -101,6 +101,11 @@ struct LoadOptions {
 /// *-idx3-ubyte[.gz] (labels found beside it), or a CSV path. Throws Error naming file and line/field.
 Dataset load_dataset(const std::string& source, const LoadOptions& options = {});
 
+/// The files a source (as load_dataset names it) reads: a CSV file, or an IDX pair's images and
+/// labels (Fashion-MNIST's installed files included). Errors in naming the source are left for
+/// load_dataset to report: then the source's text itself is the one file.
+std::vector<std::string> source_files(const std::string& source);
+
 /// The number of samples a source (as load_dataset names it) holds, without keeping them: from the
 /// IDX header, or by a counting pass over a CSV file.
 std::size_t count_samples(const std::string& source);

@@ -84,6 +84,19 @@ std::optional<IdxPaths> idx_paths(const std::string& source) {
     return std::nullopt;
 }
 
+}  // namespace
+
+std::vector<std::string> source_files(const std::string& source) {
+    try {
+        if (const std::optional<IdxPaths> idx = idx_paths(source)) return {idx->images, idx->labels};
+    } catch (const Error&) {
+        // a source load_dataset will refuse, with its own message
+    }
+    return {source};
+}
+
+namespace {
+
 // Holds an IDX data set to what a trained model expects: its input width, and its class names
 // (the model's indices, so that a test set lacking some digit still lines up with training).
 void conform_to_model(Dataset& data, const LoadOptions& options) {
