@@ -21,13 +21,21 @@ constexpr std::size_t buffer_size = std::size_t(1) << 20;
 
 // Opens a fresh temporary file beside `path`, named after it so that a stray one is recognisable.
 // "x" (O_EXCL) refuses a name that exists, e.g. left by a crashed process that had our pid; the
-// counter tells apart the files of this process's threads. Returns nullptr with errno set on failure.
-std::FILE* create_temporary(const std::string& path, std::string& temp_path) {
+// counter tells apart the files of this process's threads. The name is registered for removal on a
+// signal before the file exists, so that no moment leaves it unregistered. Returns nullptr with
+// errno set on failure; `slot` is the registration (temporary_files.hpp).
+std::FILE* create_temporary(const std::string& path, std::string& temp_path, int& slot) {
     static std::atomic<unsigned> counter{0};
     for (;;) {
         temp_path = path + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+        slot = remember_temporary_file(temp_path.c_str());
         std::FILE* file = std::fopen(temp_path.c_str(), "wbxe");
-        if (file || errno != EEXIST) return file;
+        if (file) return file;
+        const int error = errno;
+        forget_temporary_file(slot);
+        slot = -1;
+        errno = error;
+        if (error != EEXIST) return nullptr;
     }
 }
 
@@ -68,9 +76,8 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), target_(final
         if (!file_) fail("cannot open for writing");
         return;
     }
-    file_ = create_temporary(target_, temp_path_);
+    file_ = create_temporary(target_, temp_path_, temp_slot_);
     if (!file_) fail("cannot create a temporary file beside it");
-    temp_slot_ = remember_temporary_file(temp_path_.c_str());
     buffer_ = std::make_unique<char[]>(buffer_size);
     std::setvbuf(file_, buffer_.get(), _IOFBF, buffer_size);
 }
