@@ -399,7 +399,6 @@ struct ColumnReading {
     std::size_t numbers = 0, words = 0, missing = 0;
     std::size_t first_word_line = 0;
     std::string first_word;
-    std::size_t first_missing_line = 0;
 };
 
 // Collects the rows of a file: features as they come, targets as text until all are seen, because
@@ -481,7 +480,7 @@ private:
             if (options_.missing_is_error)
                 throw line_error(path_, line, layout_.field(file_column) + ": missing value " + quoted(text) +
                                                   " (--missing error)");
-            if (column.missing++ == 0) column.first_missing_line = line;
+            ++column.missing;
             if (column.textual) column.texts.emplace_back();
             return std::numeric_limits<float>::quiet_NaN();
         }
