@@ -100,9 +100,21 @@ private:
 
 /// Inverted dropout on hidden layers during training: each hidden unit is kept with probability
 /// 1 − rate and scaled by 1 / (1 − rate), so inference needs no change.
+///
+/// A sample's masks are a function of (key, step, the sample's number, layer) alone: they do not
+/// depend on where the sample sits in its batch, on how many processes share the batch, or on where
+/// a run was resumed, so all of these train the same model.
 struct Dropout {
-    double rate = 0.0;  ///< the probability of dropping a unit, in [0, 1); 0: no dropout
-    Rng* rng = nullptr;  ///< the random source of the masks (no dropout without one)
+    double rate = 0.0;                      ///< the probability of dropping a unit, in [0, 1); 0: no dropout
+    std::uint64_t key = 0;                  ///< the run's dropout key (from its seed)
+    std::uint64_t step = 0;                 ///< the training step: each step draws fresh masks
+    const std::size_t* samples = nullptr;   ///< row i's sample number, for each of the n rows (null: no dropout)
+
+    /// The random source of one sample's mask in one layer.
+    Rng mask_source(std::size_t row, std::size_t layer) const {
+        return Rng(key ^ (step * 0x9e3779b97f4a7c15ULL) ^ ((std::uint64_t(samples[row]) + 1) * 0xbf58476d1ce4e5b9ULL) ^
+                   ((std::uint64_t(layer) + 1) * 0x94d049bb133111ebULL));
+    }
 };
 
 /// Buffers of one pass, sized for up to `capacity` samples; growing is the only allocation, so a
