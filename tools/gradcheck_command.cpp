@@ -39,7 +39,7 @@ Command add_gradcheck(CLI::App& app) {
         spec.loss = parse_loss(o->loss);
         spec.init = parse_init(o->init);
         if (!o->output.empty()) spec.output = parse_activation(o->output);
-        else if (spec.loss == Loss::mse) spec.output = spec.hidden;  // the seed's σ on every layer
+        else if (spec.loss == Loss::mse) spec.output = spec.hidden;  // σ on every layer, as in docs/backprop.md
         const GradCheckResult r = gradient_check(spec, o->batch, o->seed, o->step);
         const bool pass = r.max_rel_error <= o->tolerance;
         if (o->json) {

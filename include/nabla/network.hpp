@@ -1,10 +1,10 @@
 /// @file
-/// A fully-connected network and its two passes, in the seed's notation:
+/// A fully-connected network and its two passes, in the notation of docs/backprop.md:
 ///   forward   z^l = W^l a^(l−1) + b^l,  a^l = σ(z^l)                       (l = 1 … F)
 ///   backward  d^F = ∇_a L ⊙ σ'(z^F),  d^l = ((W^(l+1))^T d^(l+1)) ⊙ σ'(z^l),
 ///             ∂L/∂W^l = d^l (a^(l−1))^T,  ∂L/∂b^l = d^l
 /// computed for a mini-batch of n samples at once as matrix products. Samples are rows: the batch
-/// A^l is an n × width matrix whose i-th row is the seed's column vector a^l of sample i.
+/// A^l is an n × width matrix whose i-th row is the column vector a^l of sample i.
 /// Templated on the scalar: float trains, double checks.
 #pragma once
 
@@ -155,7 +155,7 @@ template <class T>
 T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<std::type_identity_t<T>> grads,
            const std::function<void(std::size_t)>& layer_done);
 
-/// The same backward pass, applying the seed's gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
+/// The same backward pass, applying the gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
 /// (λ on weights only) to each layer as soon as its error is known, so the gradient is never stored:
 /// half the memory traffic of backward() + an SGD step, which is what bounds small batches.
 template <class T>

@@ -1,4 +1,5 @@
-// The network and its forward and backward passes: the seed's equations, batched.
+// The network and its forward and backward passes: the backpropagation equations
+// of docs/backprop.md, batched.
 #include "nabla/network.hpp"
 
 #include <algorithm>
