@@ -174,6 +174,21 @@ TEST_F(CliData, RegressionTargetsLearnAlikeAtAnyScale) {
                    {"training diverged", "before any update", "standardise"});
 }
 
+TEST_F(CliData, ARegressionCheckpointPredictsInTargetUnits) {
+    // A checkpoint holds the network as it learns (on standardised targets) and the targets' scale;
+    // read as a model it answers like the model saved at the end of the same run.
+    write("thousands.csv", prices_csv(3000, 50000));
+    const Args flags = {"--task", "regression", "--hidden", "16", "--epochs", "5", "--batch", "32",
+                        "--checkpoint", "ck", "--quiet"};
+    succeeds(train_args("thousands.csv", "m.nabla", flags));
+    const double model_rmse = rmse_of(printed_json(succeeds({"eval", "--model", "m.nabla", "--data", "thousands.csv", "--json"})));
+    const double checkpoint_rmse =
+        rmse_of(printed_json(succeeds({"eval", "--model", "ck/checkpoint.nabla", "--data", "thousands.csv", "--json"})));
+    EXPECT_NEAR(checkpoint_rmse, model_rmse, 1e-4 * model_rmse);
+    EXPECT_EQ(succeeds({"predict", "--model", "ck/checkpoint.nabla", "--data", "thousands.csv", "--output", "-"}).out,
+              succeeds({"predict", "--model", "m.nabla", "--data", "thousands.csv", "--output", "-"}).out);
+}
+
 // A Titanic-like table as pandas' to_csv writes it: an unnamed index, numeric, categorical and
 // missing values (empty fields, NA). Survival follows sex, class and age, with noise. `order`
 // lists the columns to write (a permutation of the header's).

@@ -47,14 +47,15 @@ inline int run_and_kill(const std::vector<std::string>& args, const std::string&
 // What run_when_ready_and_kill saw.
 struct KilledRun {
     bool ready = false;   // ready() held while the program ran
-    bool killed = false;  // the program was still running `delay` later, and SIGKILL ended it
+    bool killed = false;  // the program was still running `delay` later, and the signal ended it
 };
 
-// The nabla program run in `dir` with `args` (standard output discarded) and killed (SIGKILL)
+// The nabla program run in `dir` with `args` (standard output discarded) and sent `signal_number`
 // `delay` after ready() first holds (polled every millisecond), so that a test knows what existed
-// before the kill. Gives up, killing the program, when ready() has not held after `wait_at_most`.
+// before the signal. Gives up, killing the program, when ready() has not held after `wait_at_most`.
 inline KilledRun run_when_ready_and_kill(const std::vector<std::string>& args, const std::string& dir,
                                          const std::function<bool()>& ready, std::chrono::milliseconds delay,
+                                         int signal_number = SIGKILL,
                                          std::chrono::milliseconds wait_at_most = std::chrono::minutes(1)) {
     const pid_t pid = start_nabla(args, dir);
     KilledRun run;
@@ -69,9 +70,9 @@ inline KilledRun run_when_ready_and_kill(const std::vector<std::string>& args, c
         if (waitpid(pid, &status, WNOHANG) == pid) return run;
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    kill(pid, SIGKILL);
+    kill(pid, run.ready ? signal_number : SIGKILL);
     waitpid(pid, &status, 0);
-    run.killed = run.ready && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    run.killed = run.ready && WIFSIGNALED(status) && WTERMSIG(status) == signal_number;
     return run;
 }
 

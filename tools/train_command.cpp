@@ -178,9 +178,10 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     model.target = by_index || train.target_column.empty() ? f.target : train.target_column;
     // Regression targets are learnt standardised, and the scale folded into the output layer at the
     // end (TargetScaling): targets in the thousands learn as fast as targets near 1. Fitted on the
-    // training rows, like the inputs' standardisation, and again (to the same values) on a resume.
+    // training rows, like the inputs' standardisation; a resumed run takes its checkpoint's.
     std::optional<TargetScaling> target_scaling;
-    if (model.task == Task::regression && spec.output_activation() == Activation::identity && !f.no_standardize)
+    if (checkpoint) target_scaling = checkpoint->target_scaling;
+    else if (model.task == Task::regression && spec.output_activation() == Activation::identity && !f.no_standardize)
         target_scaling = TargetScaling::fit(train.y, processes.sum_doubles);
 
     // The held-out and test sets are read the way the model will read data later.
@@ -238,7 +239,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
         options.on_checkpoint = [&, path = checkpoint_file(f.checkpoint)](const TrainingState& state) {
             TrainingState with_arguments = state;
             with_arguments.arguments = arguments;
-            save_checkpoint(model, with_arguments, path);
+            save_checkpoint(model, with_arguments, path, target_scaling);
         };
     }
 

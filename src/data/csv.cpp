@@ -409,7 +409,6 @@ public:
     CsvRows(const std::string& path, Layout layout, const LoadOptions& options)
         : path_(path), layout_(std::move(layout)), wanted_(options.rows), options_(options),
           keep_all_(options.rows && options.columns.empty()), reading_(layout_.features.size()) {
-        if (options.columns.empty()) key_counts_.assign(layout_.features.size() * key_ranges, 0);
         for (std::size_t k = 0; k < options.columns.size() && k < reading_.size(); ++k)
             reading_[k].textual = options.columns[k].kind == InputColumn::Kind::categorical;
     }
@@ -471,8 +470,6 @@ private:
         const std::optional<double> parsed = field_number(text, layout_.delimiter);
         if (parsed && std::abs(*parsed) <= std::numeric_limits<float>::max()) {
             ++column.numbers;
-            if (!key_counts_.empty())  // for the medians, counted while the value is at hand
-                ++key_counts_[k * key_ranges + (order_key(static_cast<float>(*parsed)) >> key_shift)];
             if (column.textual) column.texts.push_back(number_name(static_cast<float>(*parsed)));
             return categorical(k) ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(*parsed);
         }
@@ -563,19 +560,39 @@ private:
     }
 
     // The medians of the features' values in the kept rows (missing values left out; 0 if all
-    // are), exact: the values were counted by the top bits of their order-preserving key as they
-    // were read (key_counts_), which tells in which range of keys the middle values lie; one pass
-    // over the rows keeps only the values in that range, a few hundred per column for spread-out
-    // data, for nth_element to finish.
+    // are), exact, in two passes over the rows, each shared among the threads by rows: the first
+    // counts the values by the top bits of their order-preserving key, which tells in which range
+    // of keys the middle values lie; the second keeps only the values in that range, a few hundred
+    // per column for spread-out data, for nth_element to finish. Neither pass touches the parsing
+    // loop, which reads as fast as it did without medians (docs/BENCHMARKS.md, "CSV loading").
     std::vector<float> medians() const {
         const std::size_t width = layout_.features.size();
-        constexpr unsigned shift = key_shift;
-        const std::vector<std::uint32_t>& counts = key_counts_;
-        const int parts = std::max(1, std::min({cpu::split_parts(), int(kept_ / 65536) + 1, int(width)}));
-        std::vector<std::size_t> present(width, 0);
+        std::vector<float> result(width, 0.0f);
+        if (width == 0 || kept_ == 0) return result;
+        const int parts = std::max(1, std::min(cpu::split_parts(), int(kept_ / 65536) + 1));
+        auto rows_of = [&](int part, int count_of_parts) {
+            return std::pair(kept_ * std::size_t(part) / std::size_t(count_of_parts),
+                             kept_ * std::size_t(part + 1) / std::size_t(count_of_parts));
+        };
+        // Pass 1: each part counts its rows' values; the counts are then added up.
+        std::vector<std::vector<std::uint32_t>> part_counts(static_cast<std::size_t>(parts));
+        cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
+            std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
+            count.assign(width * key_ranges, 0);
+            const auto [begin, end] = rows_of(part, count_of_parts);
+            for (std::size_t i = begin; i < end; ++i) {
+                const float* row = values_.data() + i * width;
+                for (std::size_t k = 0; k < width; ++k)
+                    if (!std::isnan(row[k])) ++count[k * key_ranges + (order_key(row[k]) >> key_shift)];
+            }
+        });
+        std::vector<std::uint32_t>& counts = part_counts[0];
+        for (std::size_t p = 1; p < part_counts.size(); ++p)
+            for (std::size_t c = 0; c < counts.size(); ++c) counts[c] += part_counts[p][c];
         // Per column: the ranks of the lower and upper middle values, the ranges they lie in, and
         // how many values lie below the lower range.
-        std::vector<std::size_t> low_range(width), high_range(width), below(width), low_rank(width), high_rank(width);
+        std::vector<std::size_t> present(width, 0), low_range(width), high_range(width), below(width),
+            low_rank(width), high_rank(width);
         for (std::size_t k = 0; k < width; ++k) {
             const std::uint32_t* count = counts.data() + k * key_ranges;
             for (std::size_t r = 0; r < key_ranges; ++r) present[k] += count[r];
@@ -589,24 +606,25 @@ private:
             while (seen + count[r] <= high_rank[k]) seen += count[r++];
             high_range[k] = r;
         }
-        // Pass 2, its columns shared among the threads: each keeps its columns' middle values.
-        std::vector<std::vector<float>> middle(width);
+        // Pass 2: each part keeps its rows' values in the middle ranges. The median is a value, so
+        // the order in which the parts' values are put together does not matter.
+        std::vector<std::vector<std::vector<float>>> part_middle(static_cast<std::size_t>(parts), std::vector<std::vector<float>>(width));
         cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
-            const std::size_t first = width * std::size_t(part) / std::size_t(count_of_parts);
-            const std::size_t last = width * std::size_t(part + 1) / std::size_t(count_of_parts);
-            for (std::size_t i = 0; i < kept_; ++i) {
+            std::vector<std::vector<float>>& middle = part_middle[std::size_t(part)];
+            const auto [begin, end] = rows_of(part, count_of_parts);
+            for (std::size_t i = begin; i < end; ++i) {
                 const float* row = values_.data() + i * width;
-                for (std::size_t k = first; k < last; ++k) {
+                for (std::size_t k = 0; k < width; ++k) {
                     if (std::isnan(row[k])) continue;
-                    const std::size_t r = order_key(row[k]) >> shift;
+                    const std::size_t r = order_key(row[k]) >> key_shift;
                     if (r >= low_range[k] && r <= high_range[k]) middle[k].push_back(row[k]);
                 }
             }
         });
-        std::vector<float> result(width, 0.0f);
         for (std::size_t k = 0; k < width; ++k) {
             if (present[k] == 0) continue;
-            std::vector<float>& values = middle[k];
+            std::vector<float> values;
+            for (const auto& middle : part_middle) values.insert(values.end(), middle[k].begin(), middle[k].end());
             const auto nth = [&](std::size_t rank) {
                 const auto at = values.begin() + std::ptrdiff_t(rank - below[k]);
                 std::nth_element(values.begin(), at, values.end());
@@ -781,7 +799,6 @@ private:
     std::vector<float> values_;  // row-major, kept rows × feature columns; NaN: missing, or text
     std::vector<ColumnReading> reading_;  // one per feature column
     std::vector<std::size_t> lines_;      // each kept row's line
-    std::vector<std::uint32_t> key_counts_;  // columns × key_ranges, while fitting (medians())
     std::vector<std::string_view> targets_;
     std::vector<std::size_t> target_lines_;
     std::vector<std::string> ids_;  // kept rows' LoadOptions::id_column

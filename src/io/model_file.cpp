@@ -70,8 +70,10 @@ constexpr Section target_names_section{"TNAM", "target names"};
 constexpr Section target_section{"TCOL", "target column"};
 constexpr Section columns_section{"COLS", "input columns"};  // from version 2
 constexpr Section metadata_section{"META", "metadata"};
-// Only in checkpoints: after the metadata, the state of the training run.
+// Only in checkpoints: after the metadata, the state of the training run, then (where the run
+// learns standardised regression targets) the scale that puts its outputs back in target units.
 constexpr Section training_section{"TRST", "training state"};
+constexpr Section target_scaling_section{"TSCL", "target scaling"};
 // The order of the sections in the file, by version.
 constexpr std::array sections_v1{architecture_section,  weights_section,      task_section,
                                  preprocessing_section, class_names_section,  feature_names_section,
@@ -382,6 +384,26 @@ TrainingState read_training_state(Reader& in) {
     return state;
 }
 
+void write_target_scaling(Writer& out, const TargetScaling& scaling) {
+    out.u64(scaling.mean.size());
+    for (std::size_t j = 0; j < scaling.mean.size(); ++j) {
+        out.f64(scaling.mean[j]);
+        out.f64(scaling.stddev[j]);
+    }
+}
+
+TargetScaling read_target_scaling(Reader& in) {
+    TargetScaling scaling;
+    const std::size_t outputs = in.count(16, "target scales");
+    for (std::size_t j = 0; j < outputs; ++j) {
+        scaling.mean.push_back(in.f64());
+        scaling.stddev.push_back(in.f64());
+        if (!std::isfinite(scaling.mean.back()) || !(scaling.stddev.back() > 0) || !std::isfinite(scaling.stddev.back()))
+            in.fail("a target scale that is not a finite mean and a positive standard deviation");
+    }
+    return scaling;
+}
+
 Network<float> read_network(Reader& in, const NetworkSpec& spec) {
     try {
         return Network<float>(spec, in.floats("weights"));
@@ -390,7 +412,7 @@ Network<float> read_network(Reader& in, const NetworkSpec& spec) {
     }
 }
 
-std::vector<std::uint8_t> encode(const Model& model, const TrainingState* state) {
+std::vector<std::uint8_t> encode(const Model& model, const TrainingState* state, const TargetScaling* scaling = nullptr) {
     Writer out;
     out.raw(magic);
     out.u32(format_version);
@@ -407,6 +429,7 @@ std::vector<std::uint8_t> encode(const Model& model, const TrainingState* state)
     out.section(columns_section, [&](Writer& w) { write_columns(w, model.columns); });
     out.section(metadata_section, [&](Writer& w) { write_metadata(w, model.metadata); });
     if (state) out.section(training_section, [&](Writer& w) { write_training_state(w, *state); });
+    if (state && scaling) out.section(target_scaling_section, [&](Writer& w) { write_target_scaling(w, *scaling); });
     out.unsigned_at(file_size_offset, out.size() + checksum_size, 8);
     out.unsigned_at(header_checksum_offset, crc32_of(std::span(out.bytes()).first(header_checksum_offset)), 4);
     out.u32(crc32_of(out.bytes()));
@@ -434,6 +457,7 @@ std::vector<std::uint8_t> read_whole_file(const std::string& path) {
     else
         for (const Section& section : sections) file.next_section(section);
     if (file.remaining() > checksum_size) file.next_section(training_section);
+    if (file.remaining() > checksum_size) file.next_section(target_scaling_section);
     throw file_error(path, "truncated in section 'checksum'");
 }
 
@@ -518,9 +542,14 @@ void check_consistency(const Model& model, const std::string& path) {
     }
 }
 
-// The model, and into *state the training state if the file is a checkpoint (state may be null).
-Model decode(std::span<const std::uint8_t> body, const std::string& path, std::uint32_t version,
-             std::optional<TrainingState>* state) {
+// What a file holds beyond the model, in a checkpoint.
+struct RunState {
+    std::optional<TrainingState> training;
+    std::optional<TargetScaling> target_scaling;
+};
+
+// The model, and into *run what a checkpoint holds beyond it (run may be null).
+Model decode(std::span<const std::uint8_t> body, const std::string& path, std::uint32_t version, RunState* run) {
     Reader file(body, path, "header");
     const NetworkSpec spec = read_section(file, architecture_section, read_architecture);
     Model model(read_section(file, weights_section, [&](Reader& in) { return read_network(in, spec); }));
@@ -533,13 +562,17 @@ Model decode(std::span<const std::uint8_t> body, const std::string& path, std::u
     model.target = read_section(file, target_section, &Reader::string);
     if (version >= 2) model.columns = read_section(file, columns_section, read_columns);
     model.metadata = read_section(file, metadata_section, read_metadata);
+    RunState mine;
+    if (file.remaining() != 0) mine.training = read_section(file, training_section, read_training_state);
     if (file.remaining() != 0) {
-        TrainingState training = read_section(file, training_section, read_training_state);
-        if (state) *state = std::move(training);
+        mine.target_scaling = read_section(file, target_scaling_section, read_target_scaling);
+        if (mine.target_scaling->mean.size() != model.network.output_size() || model.task != Task::regression)
+            throw file_error(path, "the target scaling does not fit the model's outputs");
     }
     if (file.remaining() != 0)
         throw file_error(path, std::to_string(file.remaining()) + " unexpected bytes after the last section");
     check_consistency(model, path);
+    if (run) *run = std::move(mine);
     return model;
 }
 
@@ -549,12 +582,12 @@ void write_file(const std::string& path, const std::vector<std::uint8_t>& bytes)
     file.commit();
 }
 
-Model read_file(const std::string& path, std::optional<TrainingState>* state) {
+Model read_file(const std::string& path, RunState* run) {
     const std::vector<std::uint8_t> bytes = read_whole_file(path);
     verify_integrity(bytes, path);
     const auto version = static_cast<std::uint32_t>(load_little_endian(&bytes[version_offset], 4));
     return decode(std::span(bytes).subspan(header_size, bytes.size() - header_size - checksum_size), path, version,
-                  state);
+                  run);
 }
 
 }  // namespace
@@ -568,18 +601,27 @@ void save_model(const Model& model, const std::string& path) {
     write_file(path, encode(model, nullptr));
 }
 
-Model load_model(const std::string& path) { return read_file(path, nullptr); }
+// A checkpoint read as a model predicts in target units, like the model its run will save.
+Model load_model(const std::string& path) {
+    RunState run;
+    Model model = read_file(path, &run);
+    if (run.target_scaling) run.target_scaling->fold_into(model.network);
+    return model;
+}
 
-void save_checkpoint(const Model& model, const TrainingState& state, const std::string& path) {
+void save_checkpoint(const Model& model, const TrainingState& state, const std::string& path,
+                     const std::optional<TargetScaling>& target_scaling) {
     check_consistency(model, path);
-    write_file(path, encode(model, &state));
+    if (target_scaling && (model.task != Task::regression || target_scaling->mean.size() != model.network.output_size()))
+        throw Error(path + ": the target scaling does not fit the model's outputs");
+    write_file(path, encode(model, &state, target_scaling ? &*target_scaling : nullptr));
 }
 
 Checkpoint load_checkpoint(const std::string& path) {
-    std::optional<TrainingState> state;
-    Model model = read_file(path, &state);
-    if (!state) throw Error(path + ": a model file without training state, not a checkpoint");
-    return Checkpoint{std::move(model), std::move(*state)};
+    RunState run;
+    Model model = read_file(path, &run);
+    if (!run.training) throw Error(path + ": a model file without training state, not a checkpoint");
+    return Checkpoint{std::move(model), std::move(*run.training), std::move(run.target_scaling)};
 }
 
 }  // namespace nabla
