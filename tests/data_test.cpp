@@ -19,6 +19,7 @@
 #include "nabla/dataset.hpp"
 #include "nabla/error.hpp"
 #include "nabla/preprocess.hpp"
+#include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
 
 namespace fs = std::filesystem;
@@ -422,6 +423,46 @@ TEST_F(DataTest, CsvMissingValuesGetTheTrainingMedian) {
     EXPECT_EQ(data.columns[2].fill, 0.0f);
     EXPECT_EQ(data.x(3, 0), 1.5f);  // the missing value, filled
     EXPECT_EQ(data.x(1, 2), 0.0f);
+}
+
+TEST_F(DataTest, CsvMediansOfManyRowsAreExactOnAnyThreadCount) {
+    // Enough rows for the median's passes to be shared among threads: an even count of values in
+    // one column (the median is the mean of the two middle ones), an odd count in another, values
+    // that crowd one range of keys and values spread over many, and every tenth value missing.
+    constexpr int rows = 150001;
+    std::string text = "spread,crowded,y\n";
+    std::vector<float> spread, crowded;
+    std::uint64_t state = 12345;
+    auto next = [&state] { return (state = state * 6364136223846793005ULL + 1442695040888963407ULL) >> 33; };
+    for (int i = 0; i < rows; ++i) {
+        const float a = float(std::ldexp(double(next() % 2000001) - 1e6, int(next() % 40) - 20));
+        const float b = 1.0f + float(next() % 1000) * 1e-6f;
+        const bool a_missing = i % 10 == 3, b_missing = i == 7;
+        if (!a_missing) spread.push_back(a);
+        if (!b_missing) crowded.push_back(b);
+        char line[96];
+        std::snprintf(line, sizeof line, "%s,%s,%c\n", a_missing ? "NA" : std::to_string(a).c_str(),
+                      b_missing ? "" : std::to_string(b).c_str(), i % 2 ? 'p' : 'q');
+        text += line;
+    }
+    const std::string many = file("many.csv", text);
+    // The values as nabla reads them (through the same text), then their exact medians.
+    auto median = [](std::vector<float> v) {
+        std::sort(v.begin(), v.end());
+        const std::size_t n = v.size();
+        return n % 2 ? v[n / 2] : float((double(v[n / 2 - 1]) + double(v[n / 2])) / 2);
+    };
+    for (float& v : spread) v = std::stof(std::to_string(v));
+    for (float& v : crowded) v = std::stof(std::to_string(v));
+    const float expected_spread = median(spread), expected_crowded = median(crowded);
+    for (const int threads : {1, 2, 3}) {
+        nabla::set_threads(threads);
+        const Dataset data = nabla::load_dataset(many);
+        ASSERT_EQ(data.columns.size(), 2u);
+        EXPECT_EQ(data.columns[0].fill, expected_spread) << threads << " threads";
+        EXPECT_EQ(data.columns[1].fill, expected_crowded) << threads << " threads";
+    }
+    nabla::set_threads(0);
 }
 
 TEST_F(DataTest, CsvNonNumericFeature) {
