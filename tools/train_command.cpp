@@ -74,7 +74,7 @@ EpochMetrics in_target_units(EpochMetrics m, const std::optional<TargetScaling>&
 // "4 threads", or "1 threads × 2 processes" when processes train together.
 std::string workers(const Processes& processes) {
     const std::string threads_each = std::to_string(threads()) + " threads";
-    return processes.together() ? threads_each + " × " + std::to_string(processes.count) + " processes" : threads_each;
+    return processes.together() ? threads_each + " × " + std::to_string(processes.count()) + " processes" : threads_each;
 }
 
 // How much of the training time the processes spent adding their gradients (docs/distributed.md).
@@ -154,7 +154,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     const Preprocessing prep = checkpoint                ? checkpoint->model.preprocessing
                                : train.pixels             ? Preprocessing::pixels(train.features())
                                : f.no_standardize         ? Preprocessing::identity()
-                                                          : Preprocessing::standardize_fit(train.x, processes.sum_doubles);
+                                                          : Preprocessing::standardize_fit(train.x, *processes.communicator);
 
     NetworkSpec spec;
     spec.layers = {train.features()};
@@ -182,7 +182,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     std::optional<TargetScaling> target_scaling;
     if (checkpoint) target_scaling = checkpoint->target_scaling;
     else if (model.task == Task::regression && spec.output_activation() == Activation::identity && !f.no_standardize)
-        target_scaling = TargetScaling::fit(train.y, processes.sum_doubles);
+        target_scaling = TargetScaling::fit(train.y, *processes.communicator);
 
     // The held-out and test sets are read the way the model will read data later.
     std::optional<Dataset> test;
@@ -224,10 +224,8 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     options.on_divergence = parse_on_divergence(f.on_divergence);
     check_memory(spec, f, options, samples);
     double summing_seconds = 0;
-    std::optional<DataParallel> parallel;
-    if (processes.together())
-        options.parallel =
-            &parallel.emplace(data_parallel(processes, samples, load.rows->begin, f.overlap_sums, summing_seconds));
+    TimedSums timed_sums(*processes.communicator, summing_seconds);
+    if (processes.together()) options.parallel = DataParallel{&timed_sums, samples, load.rows->begin, f.overlap_sums};
     if (checkpoint) {
         if (checkpoint->model.network.spec().layers != spec.layers)
             throw Error(checkpoint_file(f.checkpoint) + ": the checkpoint's network does not fit the training data");
@@ -275,7 +273,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     std::optional<Metrics> tested;
     if (test) tested = processes.combine(evaluate_on(where.device, model.network, *test, where.precision));
     if (!processes.leader()) return 0;
-    if (processes.together() && !f.quiet) print_summing_share(summing_seconds, training_seconds, processes.count);
+    if (processes.together() && !f.quiet) print_summing_share(summing_seconds, training_seconds, processes.count());
 
     model.metadata = {{"created", utc_now()},
                       {"nabla_version", version()},

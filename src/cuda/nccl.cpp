@@ -18,7 +18,7 @@ void select_device(const DataParallel& parallel) {
     int devices = 0;
     check(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
     if (devices == 0) throw Error("--device cuda: no CUDA GPU on this machine");
-    check(cudaSetDevice(parallel.local_rank % devices), "cudaSetDevice");
+    check(cudaSetDevice(parallel.processes->local_rank() % devices), "cudaSetDevice");
 }
 
 #ifdef NABLA_HAS_NCCL
@@ -61,13 +61,13 @@ void check(ncclResult_t result, const char* call) {
 }  // namespace
 
 Nccl::Nccl(const DataParallel& parallel) {
-    if (!parallel.broadcast) throw Error("GPU data-parallel training needs the processes' broadcast (MPI)");
+    if (!parallel.processes) throw Error("GPU data-parallel training needs the processes' communicator (MPI)");
     ncclUniqueId id;
     std::memset(&id, 0, sizeof id);
-    if (parallel.rank == 0) check(nccl().get_unique_id(&id), "ncclGetUniqueId");
-    parallel.broadcast(std::as_writable_bytes(std::span(&id, 1)));
+    if (parallel.processes->rank() == 0) check(nccl().get_unique_id(&id), "ncclGetUniqueId");
+    parallel.processes->broadcast(std::as_writable_bytes(std::span(&id, 1)));
     ncclComm_t comm = nullptr;
-    check(nccl().comm_init_rank(&comm, parallel.processes, id, parallel.rank), "ncclCommInitRank");
+    check(nccl().comm_init_rank(&comm, parallel.processes->size(), id, parallel.processes->rank()), "ncclCommInitRank");
     comm_ = comm;
 }
 
