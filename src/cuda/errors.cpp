@@ -28,7 +28,8 @@ std::string cause(cudaError_t status, const CudaVersions& v) {
             return "this GPU cannot run " + runtime +
                    " through the forward-compatibility package: install a driver for " + runtime;
         case cudaErrorSystemDriverMismatch:
-            return "the NVIDIA kernel module and libcuda.so are different driver versions: reinstall the driver or reboot";
+            return "the NVIDIA kernel module and libcuda.so are different driver versions: reinstall the driver or "
+                   "reboot";
         case cudaErrorNoDevice:
             return "the NVIDIA driver finds no GPU (check CUDA_VISIBLE_DEVICES and nvidia-smi)";
         case cudaErrorSystemNotReady:

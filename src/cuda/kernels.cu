@@ -281,8 +281,8 @@ void add_bias_and_activate(cudaStream_t stream, Activation activation, const flo
         const unsigned blocks = unsigned((n + s.rows - 1) / s.rows);
         add_bias_and_softmax_kernel<<<blocks, s.rows, s.bytes, stream>>>(b, z, n, unsigned(k), s.stride, a_copy);
     } else if (n * k < (std::size_t(1) << 32) - block_size) {
-        add_bias_and_activate_kernel<std::uint32_t>
-            <<<blocks_for(n * k), block_size, 0, stream>>>(activation, b, z, std::uint32_t(n * k), std::uint32_t(k), a_copy);
+        add_bias_and_activate_kernel<std::uint32_t><<<blocks_for(n * k), block_size, 0, stream>>>(
+            activation, b, z, std::uint32_t(n * k), std::uint32_t(k), a_copy);
     } else {
         add_bias_and_activate_kernel<std::size_t>
             <<<blocks_for(n * k), block_size, 0, stream>>>(activation, b, z, n * k, k, a_copy);

@@ -133,7 +133,8 @@ Nccl::Nccl(const DataParallel& parallel) : timeout_(nccl_timeout()) {
     }
     try {
         await(nullptr, "joining the other processes (ncclCommInitRankConfig)");
-        for (cudaEvent_t& event : sums_) check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreate");
+        for (cudaEvent_t& event : sums_)
+            check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreate");
     } catch (...) {
         for (cudaEvent_t event : sums_)
             if (event) cudaEventDestroy(event);
@@ -164,11 +165,13 @@ void Nccl::sum(std::initializer_list<Buffer> buffers, cudaStream_t stream) {
     cudaEvent_t& slot = sums_[sums_queued_ % in_flight];
     if (sums_queued_ >= in_flight) await([slot] { return cudaEventQuery(slot); }, "summing across the processes");
     const auto call = [this](ncclResult_t result, const char* name) {
-        if (result != ncclSuccess && result != ncclInProgress) fail(std::string(name) + " failed: " + nccl().error_string(result));
+        if (result != ncclSuccess && result != ncclInProgress)
+            fail(std::string(name) + " failed: " + nccl().error_string(result));
     };
     call(nccl().group_start(), "ncclGroupStart");
     for (const Buffer& b : buffers)
-        call(nccl().all_reduce(b.values, b.values, b.count, ncclFloat32, ncclSum, handle(comm_), stream), "ncclAllReduce");
+        call(nccl().all_reduce(b.values, b.values, b.count, ncclFloat32, ncclSum, handle(comm_), stream),
+             "ncclAllReduce");
     const ncclResult_t ended = nccl().group_end();
     call(ended, "ncclGroupEnd");
     if (ended == ncclInProgress) await(nullptr, "queuing a sum (ncclGroupEnd)");

@@ -9,7 +9,8 @@
 namespace nabla::cuda {
 
 void check(cudaError_t status, const char* call) {
-    if (status != cudaSuccess) throw Error(std::string("CUDA: ") + call + " failed: " + explain(status, cuda_versions()));
+    if (status != cudaSuccess)
+        throw Error(std::string("CUDA: ") + call + " failed: " + explain(status, cuda_versions()));
 }
 
 void check(cublasStatus_t status, const char* call) {

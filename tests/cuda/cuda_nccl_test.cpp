@@ -190,7 +190,8 @@ protected:
 
 std::vector<float> read_params(const fs::path& path, std::size_t count) {
     std::vector<float> values(count, std::nanf(""));
-    std::ifstream(path, std::ios::binary).read(reinterpret_cast<char*>(values.data()), std::streamsize(count * sizeof(float)));
+    std::ifstream(path, std::ios::binary)
+        .read(reinterpret_cast<char*>(values.data()), std::streamsize(count * sizeof(float)));
     return values;
 }
 
@@ -201,7 +202,8 @@ TEST_F(CudaNccl, TwoProcessesTrainAsOne) {
     Network<float> one = job_network();
     train_on(Device::cuda, one, blobs(rows, 6, 1.5), nullptr, job_options());
     const std::size_t count = one.parameters().size();
-    const std::vector<float> rank0 = read_params(dir_ / "params-0", count), rank1 = read_params(dir_ / "params-1", count);
+    const std::vector<float> rank0 = read_params(dir_ / "params-0", count);
+    const std::vector<float> rank1 = read_params(dir_ / "params-1", count);
     EXPECT_EQ(std::memcmp(rank0.data(), rank1.data(), count * sizeof(float)), 0) << "the ranks' weights differ";
     double difference = 0, norm = 0;
     for (std::size_t i = 0; i < count; ++i) {
