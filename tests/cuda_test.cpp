@@ -389,8 +389,11 @@ TEST(CudaGradientLargeBatch, ColumnSumsOverManyChunks) {
     std::vector<float> cpu(net.parameters().size()), gpu(net.parameters().size());
     const float cpu_loss = gradient_on(Device::cpu, net, batch.x.data(), batch.y.data(), batch.n, cpu);
     const float gpu_loss = gradient_on(Device::cuda, net, batch.x.data(), batch.y.data(), batch.n, gpu);
-    EXPECT_NEAR(gpu_loss, cpu_loss, 1e-5 * cpu_loss);
-    EXPECT_LE(relative_error(gpu, cpu), 1e-5);
+    // Sums of 20011 terms in different orders: looser than the 200-row cases' 1e-5 (about √n
+    // times the rounding of one addition, more where the terms cancel), far below what a chunk of
+    // rows left out or counted twice gives (its 79 rows: 4e-3 or more of the bias gradients).
+    EXPECT_NEAR(gpu_loss, cpu_loss, 1e-4 * cpu_loss);
+    EXPECT_LE(relative_error(gpu, cpu), 1e-4);
     // The bias gradients alone: the part column_sums computes.
     const auto bias_part = [&net](const std::vector<float>& g) {
         std::vector<float> part;
@@ -399,7 +402,7 @@ TEST(CudaGradientLargeBatch, ColumnSumsOverManyChunks) {
                         g.begin() + std::ptrdiff_t(net.layer(l).b_offset + net.layer(l).out));
         return part;
     };
-    EXPECT_LE(relative_error(bias_part(gpu), bias_part(cpu)), 1e-4);  // a chunk of rows left out would be ~1/256
+    EXPECT_LE(relative_error(bias_part(gpu), bias_part(cpu)), 1e-3);
 }
 
 // The bench path (`nabla bench`): steps past the end of the data wrap around to its first batch.

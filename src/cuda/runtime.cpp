@@ -26,7 +26,7 @@ std::string unavailable_reason() {
     int devices = 0;
     const cudaError_t status = cudaGetDeviceCount(&devices);
     if (status != cudaSuccess) return explain(status, cuda_versions());
-    if (devices == 0) return "the NVIDIA driver finds no GPU (check CUDA_VISIBLE_DEVICES and nvidia-smi)";
+    if (devices == 0) return explain(cudaErrorNoDevice, cuda_versions());
     try {
         cublas();
     } catch (const Error& e) {

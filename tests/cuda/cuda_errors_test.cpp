@@ -2,13 +2,16 @@
 // for it: every one is one line naming its own cause, and only a GPU that cannot load the kernels
 // is told to rebuild for its architecture. Built only with the CUDA backend (it reads its headers).
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <cstdlib>
 #include <string>
 #include <utility>
 
 #include "cuda/blas.hpp"
 #include "cuda/errors.hpp"
 #include "nabla/error.hpp"
+#include "scratch_dir.hpp"
 
 using namespace nabla;
 
@@ -90,6 +93,24 @@ TEST(CudaErrors, MissingCublasNamesTheFile) {
         EXPECT_EQ(message.rfind("cannot open cuBLAS (libcublas.so.999): install", 0), 0u) << message;
         EXPECT_EQ(message.find('\n'), std::string::npos) << message;
     }
+}
+
+// The program on this machine, through the real runtime: where no GPU can be used, `--device cuda`
+// is one line holding the message of the runtime's own error code.
+class CudaErrorsCli : public ScratchDirTest {};
+
+TEST_F(CudaErrorsCli, TheProgramSaysThisMachinesCause) {
+    int devices = 0;
+    const cudaError_t status = cudaGetDeviceCount(&devices);
+    if (status == cudaSuccess && devices > 0) GTEST_SKIP() << "a GPU is present";
+    const cudaError_t cause = status == cudaSuccess ? cudaErrorNoDevice : status;  // success: no GPU counted
+    const std::string expected = "nabla: error: --device cuda: " + cuda::explain(cause, cuda::cuda_versions()) + "\n";
+    write_file(path("tiny.csv"), "a,b,label\n0,1,x\n1,0,y\n1,1,x\n0,0,y\n");
+    const std::string command = "cd '" + dir_.string() + "' && '" + NABLA_CLI +
+                                "' train --data tiny.csv --save tiny.nabla --device cuda >/dev/null 2>stderr </dev/null";
+    const int run = std::system(command.c_str());
+    EXPECT_TRUE(WIFEXITED(run) && WEXITSTATUS(run) == 1);
+    EXPECT_EQ(read_file(path("stderr")), expected);
 }
 
 }  // namespace

@@ -60,7 +60,8 @@ TEST(CudaTrainingParts, RewindCyclesThroughTheBatches) {
         const std::size_t first = (s % batches) * batch;
         train_step(cpu, optimizer, ws, grads, data.x.row(first), data.y.row(first), batch, spec.learning_rate);
     }
-    EXPECT_LE(relative_error(gpu.parameters(), cpu.parameters()), 1e-5);
+    // A step on the wrong rows would move the weights by about η, some hundred times this.
+    EXPECT_LE(relative_error(gpu.parameters(), cpu.parameters()), 1e-4);
 }
 
 // A sum over no rows is zero, whatever alpha (1/n would be infinite), and touches no rows.
