@@ -1,5 +1,5 @@
-// A training loop written out with the seed's equations, step by step: fit y = sin(x) on [−π, π]
-// with a 1-16-1 tanh network and the quadratic loss, by full-batch gradient descent on L_T.
+// A training loop written out with the equations of docs/backprop.md, step by step: fit
+// y = sin(x) on [−π, π] with a 1-16-1 tanh network and the quadratic loss, by full-batch gradient descent on L_T.
 #include <cmath>
 #include <cstdio>
 #include <nabla/nabla.hpp>

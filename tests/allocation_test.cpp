@@ -5,6 +5,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <numeric>
+#include <vector>
 
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
@@ -37,8 +39,9 @@ TEST(Allocation, SteadyStateTrainingStepAllocatesNothing) {
         Workspace<float> ws;
         std::vector<float> grads(net.parameters().size()), x(32 * 20, 0.5f), y(32 * 4, 0.0f);
         for (std::size_t i = 0; i < 32; ++i) y[i * 4 + i % 4] = 1;
-        Rng rng(1);
-        const Dropout dropout{0.3, &rng};
+        std::vector<std::size_t> samples(32);
+        std::iota(samples.begin(), samples.end(), std::size_t(0));
+        const Dropout dropout{0.3, 7, 0, samples.data()};
         train_step(net, optimizer, ws, grads, x.data(), y.data(), 32, 0.01, dropout);  // sizes the buffers
         const std::size_t before = allocations.load();
         for (int step = 0; step < 20; ++step)

@@ -1,5 +1,5 @@
-// Real tabular data through the program: what used to give a wrong answer or an unloadable file
-// with exit status 0 now gives one clear line, and what a data scientist's CSV files hold reads.
+// Real tabular data through the program: inputs that could give a wrong answer or an unloadable
+// file with exit status 0 get one clear line, and what a data scientist's CSV files hold reads.
 #include <gtest/gtest.h>
 
 #include <algorithm>

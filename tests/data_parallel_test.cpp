@@ -1,4 +1,5 @@
-// Data-parallel training (TrainOptions::parallel) gives the weights of a single-process run: here
+// Data-parallel training (TrainOptions::parallel) gives the weights of a single-process run, with
+// dropout too (a sample's masks follow the sample, not the process holding it): here
 // the processes are threads and the sum across them a barrier, so the trainer's side of it is
 // checked without MPI (tests/mpi checks the real thing).
 #include <gtest/gtest.h>
@@ -54,8 +55,9 @@ private:
     std::barrier<std::function<void()>> read_;
 };
 
-TrainOptions options(OptimizerKind kind) {
+TrainOptions options(OptimizerKind kind, double dropout = 0) {
     TrainOptions o;
+    o.dropout = dropout;
     o.epochs = 3;
     o.batch = 32;
     o.optimizer.kind = kind;
@@ -67,9 +69,10 @@ TrainOptions options(OptimizerKind kind) {
 TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
     const Dataset data = blobs(301);
     const NetworkSpec spec{{5, 16, 3}, Activation::tanh};
-    for (OptimizerKind kind : {OptimizerKind::sgd, OptimizerKind::adam}) {
+    for (OptimizerKind kind : {OptimizerKind::sgd, OptimizerKind::adam})
+    for (const double dropout : {0.0, 0.2}) {
         Network<float> single(spec, 2);
-        const auto single_history = train(single, data, &data, options(kind));
+        const auto single_history = train(single, data, &data, options(kind, dropout));
         for (std::size_t ranks : {2u, 3u})
         for (const bool overlap : {false, true}) {  // sums after the backward pass, or layer by layer
             ThreadSum<float> sum{std::ptrdiff_t(ranks)};
@@ -86,7 +89,7 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
                         parallel.start_sum = std::ref(sum);
                         parallel.finish_sums = [] {};
                     }
-                    TrainOptions o = options(kind);
+                    TrainOptions o = options(kind, dropout);
                     o.parallel = &parallel;
                     histories[r] = train(nets[r], part, &part, o);
                 });
@@ -97,7 +100,7 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
                 for (std::size_t i = 0; i < p.size(); ++i)
                     ASSERT_NEAR(p[i], q[i], 1e-5 * std::max(1.0f, std::abs(q[i])))
                         << optimizer_name(kind) << ", " << ranks << " processes, rank " << r << ", parameter " << i
-                        << (overlap ? ", sums overlapped" : "");
+                        << (overlap ? ", sums overlapped" : "") << ", dropout " << dropout;
                 EXPECT_NEAR(histories[r].back().train_loss, single_history.back().train_loss, 1e-5);
                 EXPECT_NEAR(histories[r].back().validation->accuracy, single_history.back().validation->accuracy, 1e-6);
                 EXPECT_EQ(histories[r].back().validation->samples, data.samples());

@@ -2,7 +2,10 @@
 // to 4, batch 1 and batch > 1.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <span>
 #include <tuple>
+#include <vector>
 
 #include "nabla/gradcheck.hpp"
 
@@ -22,7 +25,7 @@ TEST_P(GradCheck, BackpropMatchesFiniteDifferences) {
     spec.layers.push_back(3);
     spec.hidden = activation;
     spec.loss = loss;
-    if (loss == Loss::mse) spec.output = activation;  // the seed's σ on every layer
+    if (loss == Loss::mse) spec.output = activation;  // σ on every layer, as in docs/backprop.md
     for (std::uint64_t seed : {1u, 2u}) {
         const GradCheckResult r = gradient_check(spec, batch, seed);
         EXPECT_LE(r.max_rel_error, gradcheck_tolerance)
@@ -53,17 +56,99 @@ TEST(GradCheckGeneralOutput, SoftmaxWithQuadraticLossAndSigmoidWithCrossEntropy)
     }
 }
 
-// A wrong gradient must be caught: the check is not allowed to pass everything.
-TEST(GradCheckSensitivity, DetectsAPerturbedNetworkGradient) {
-    NetworkSpec spec{{3, 4, 2}, Activation::sigmoid, Activation::sigmoid, Loss::mse};
-    Network<double> net(spec, 5);
-    Matrix<double> x(2, 3), y(2, 2);
-    Rng rng(9);
-    for (double& v : x.data) v = rng.normal();
-    for (double& v : y.data) v = rng.uniform();
-    const GradCheckResult exact = gradient_check(net, x, y);
-    EXPECT_LE(exact.max_rel_error, gradcheck_tolerance);
-    // A step far too large makes the finite difference inexact, which the check must report.
+// A backward pass written out by hand for an all-sigmoid network under the quadratic loss, one
+// sample at a time, with one of the mistakes a derivation makes (or none).
+enum class Mistake { none, flipped_output_error, dropped_hidden_sigma_prime, dropped_output_sigma_prime };
+
+GradientFunction hand_backprop(Mistake mistake) {
+    return [mistake](const Network<double>& net, const Matrix<double>& x, const Matrix<double>& y,
+                     std::span<double> grads) {
+        const std::size_t depth = net.depth();
+        for (std::size_t i = 0; i < x.rows; ++i) {
+            // Forward: a[0] = x_i, a[l + 1] = σ(W a[l] + b) for layer l.
+            std::vector<std::vector<double>> a{std::vector<double>(x.row(i), x.row(i) + x.cols)};
+            for (std::size_t l = 0; l < depth; ++l) {
+                const LayerShape& s = net.layer(l);
+                std::vector<double> out(s.out);
+                for (std::size_t j = 0; j < s.out; ++j) {
+                    double z = net.b(l)[j];
+                    for (std::size_t k = 0; k < s.in; ++k) z += net.W(l)[j * s.in + k] * a[l][k];
+                    out[j] = 1 / (1 + std::exp(-z));
+                }
+                a.push_back(std::move(out));
+            }
+            // Backward: d^F = (a − y) ⊙ σ′, d^l = (W^(l+1))^T d^(l+1) ⊙ σ′, with σ′ = a (1 − a).
+            std::vector<double> d(net.output_size());
+            for (std::size_t j = 0; j < d.size(); ++j) {
+                const double out = a[depth][j];
+                const double error = mistake == Mistake::flipped_output_error ? y(i, j) - out : out - y(i, j);
+                d[j] = mistake == Mistake::dropped_output_sigma_prime ? error : error * out * (1 - out);
+            }
+            for (std::size_t l = depth; l-- > 0;) {
+                const LayerShape& s = net.layer(l);
+                for (std::size_t j = 0; j < s.out; ++j) {
+                    grads[s.b_offset + j] += d[j] / double(x.rows);
+                    for (std::size_t k = 0; k < s.in; ++k) grads[s.w_offset + j * s.in + k] += d[j] * a[l][k] / double(x.rows);
+                }
+                if (l == 0) break;
+                std::vector<double> below(s.in, 0.0);
+                for (std::size_t k = 0; k < s.in; ++k) {
+                    for (std::size_t j = 0; j < s.out; ++j) below[k] += net.W(l)[j * s.in + k] * d[j];
+                    if (mistake != Mistake::dropped_hidden_sigma_prime) below[k] *= a[l][k] * (1 - a[l][k]);
+                }
+                d = std::move(below);
+            }
+        }
+    };
+}
+
+class GradCheckSensitivity : public ::testing::Test {
+protected:
+    GradCheckSensitivity() : net(NetworkSpec{{3, 4, 2}, Activation::sigmoid, Activation::sigmoid, Loss::mse}, 5) {
+        Rng rng(9);
+        for (double& v : x.data) v = rng.normal();
+        for (double& v : y.data) v = rng.uniform();
+        for (std::size_t l = 0; l < net.depth(); ++l)
+            for (std::size_t j = 0; j < net.layer(l).out; ++j) net.b(l)[j] = 0.1 * rng.normal();
+    }
+    Network<double> net;
+    Matrix<double> x{2, 3}, y{2, 2};
+};
+
+// The check is not allowed to pass everything: correct backward passes pass, wrong ones are reported.
+TEST_F(GradCheckSensitivity, DetectsAPerturbedNetworkGradient) {
+    const GradCheckResult own = gradient_check(net, x, y);
+    EXPECT_LE(own.max_rel_error, gradcheck_tolerance) << own.worst;
+    const GradCheckResult by_hand = gradient_check(net, x, y, hand_backprop(Mistake::none));
+    EXPECT_LE(by_hand.max_rel_error, gradcheck_tolerance) << by_hand.worst;
+
+    const GradCheckResult flipped = gradient_check(net, x, y, hand_backprop(Mistake::flipped_output_error));
+    EXPECT_GT(flipped.max_rel_error, 0.5) << "d^F = (y − a) ⊙ σ′ passed";
+    const GradCheckResult no_hidden = gradient_check(net, x, y, hand_backprop(Mistake::dropped_hidden_sigma_prime));
+    EXPECT_GT(no_hidden.max_rel_error, gradcheck_tolerance) << "a hidden layer's missing σ′ passed";
+    EXPECT_EQ(no_hidden.worst[1], '1') << no_hidden.worst << ": only layer 1's gradient is wrong";
+    const GradCheckResult no_output = gradient_check(net, x, y, hand_backprop(Mistake::dropped_output_sigma_prime));
+    EXPECT_GT(no_output.max_rel_error, gradcheck_tolerance) << "the output layer's missing σ′ passed";
+}
+
+// nabla's own backward pass, with the sign of one gradient entry flipped, is reported, and the
+// report names that entry.
+TEST_F(GradCheckSensitivity, NamesTheOneWrongParameter) {
+    const GradientFunction one_sign_flipped = [](const Network<double>& n, const Matrix<double>& in,
+                                                 const Matrix<double>& target, std::span<double> grads) {
+        Workspace<double> ws;
+        forward(n, in.data.data(), in.rows, ws);
+        backward(n, target.data.data(), ws, grads);
+        grads[n.layer(1).b_offset + 1] = -grads[n.layer(1).b_offset + 1];
+    };
+    const GradCheckResult r = gradient_check(net, x, y, one_sign_flipped);
+    EXPECT_GT(r.max_rel_error, 0.5);
+    EXPECT_EQ(r.worst, "b2[1]");
+    EXPECT_NEAR(r.worst_backprop, -r.worst_numeric, 1e-6 * std::abs(r.worst_numeric));
+}
+
+// A step far too large makes the finite difference inexact, which the check reports too.
+TEST_F(GradCheckSensitivity, ReportsAStepTooCoarse) {
     const GradCheckResult coarse = gradient_check(net, x, y, 0.5);
     EXPECT_GT(coarse.max_rel_error, gradcheck_tolerance);
 }

@@ -1,5 +1,5 @@
-// The network's passes against the seed's equations worked by hand, batched against per-sample
-// gradients, and the errors a bad construction gets.
+// The network's passes against the equations of docs/backprop.md worked by hand, batched against
+// per-sample gradients, and the errors a bad construction gets.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -15,7 +15,7 @@ namespace {
 
 double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
-// 2-2-1 sigmoid network, quadratic loss, one sample; gradients by the seed's derivation, by hand.
+// 2-2-1 sigmoid network, quadratic loss, one sample; gradients derived by hand.
 TEST(Backprop, TwoTwoOneSigmoidQuadraticLossByHand) {
     NetworkSpec spec{{2, 2, 1}, Activation::sigmoid, Activation::sigmoid, Loss::mse};
     // W1 = [[0.15, 0.20], [0.25, 0.30]], b1 = [0.35, 0.35], W2 = [[0.40, 0.45]], b2 = [0.60]
@@ -45,7 +45,7 @@ TEST(Backprop, TwoTwoOneSigmoidQuadraticLossByHand) {
     for (std::size_t p = 0; p < grads.size(); ++p) EXPECT_NEAR(grads[p], expected[p], 1e-15) << "parameter " << p;
 }
 
-// ∇L_T over a batch equals the mean of the per-sample gradients ∇L_i (the seed's L_T = (1/n) Σ L_i).
+// ∇L_T over a batch equals the mean of the per-sample gradients ∇L_i (L_T = (1/n) Σ L_i).
 TEST(Backprop, BatchedGradientIsTheMeanOfPerSampleGradients) {
     for (Loss loss : {Loss::mse, Loss::cross_entropy, Loss::binary_cross_entropy}) {
         NetworkSpec spec{{6, 8, 5, 4}, Activation::tanh, std::nullopt, loss};

@@ -28,8 +28,8 @@ Dataset xor_data() {
     return d;
 }
 
-TEST(Train, XorIsLearnedByASmallSigmoidNetworkWithTheSeedsLoss) {
-    // The seed's setting: σ on every layer, the quadratic loss, full-batch gradient descent on L_T.
+TEST(Train, XorIsLearnedByASmallSigmoidNetworkWithTheQuadraticLoss) {
+    // The setting of docs/backprop.md: σ on every layer, the quadratic loss, full-batch gradient descent on L_T.
     NetworkSpec spec{{2, 4, 2}, Activation::sigmoid, Activation::sigmoid, Loss::mse};
     Network<float> net(spec, 7);
     TrainOptions options;

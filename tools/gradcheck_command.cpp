@@ -21,11 +21,11 @@ Command add_gradcheck(CLI::App& app) {
     app.add_option("--layers", o->layers, "layer widths, input first (e.g. 4,5,3)")->capture_default_str();
     app.add_option("--activation", o->activation, "hidden activation: sigmoid, tanh, relu, leaky_relu, identity")
         ->capture_default_str();
-    app.add_option("--loss", o->loss, "mse (the seed's quadratic loss), ce (softmax output), bce (sigmoid output)")
+    app.add_option("--loss", o->loss, "mse (the quadratic loss of docs/backprop.md), ce (softmax output), bce (sigmoid output)")
         ->capture_default_str();
     app.add_option("--output-activation", o->output,
                    "output activation (default: softmax for ce, sigmoid for bce, the hidden activation for mse, "
-                   "as in the seed's notes)");
+                   "as in docs/backprop.md)");
     app.add_option("--init", o->init, "auto, xavier or he")->capture_default_str();
     app.add_option("--batch", o->batch, "samples in the checked batch")->capture_default_str()->check(whole_number_in(1, 100000));
     app.add_option("--seed", o->seed, "seed of the network and the batch")->capture_default_str();
@@ -39,7 +39,7 @@ Command add_gradcheck(CLI::App& app) {
         spec.loss = parse_loss(o->loss);
         spec.init = parse_init(o->init);
         if (!o->output.empty()) spec.output = parse_activation(o->output);
-        else if (spec.loss == Loss::mse) spec.output = spec.hidden;  // the seed's σ on every layer
+        else if (spec.loss == Loss::mse) spec.output = spec.hidden;  // σ on every layer, as in docs/backprop.md
         const GradCheckResult r = gradient_check(spec, o->batch, o->seed, o->step);
         const bool pass = r.max_rel_error <= o->tolerance;
         if (o->json) {

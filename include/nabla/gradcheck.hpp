@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
 #include <string>
 
 #include "nabla/matrix.hpp"
@@ -27,9 +29,21 @@ struct GradCheckResult {
 /// relative error below 3e-7, where h = 1e-6 loses to round-off and h = 1e-4 to truncation.
 inline constexpr double gradcheck_step = 3e-5;
 
-/// Checks net on the batch (x, y).
+/// Checks net's own backward pass (forward() then backward()) on the batch (x, y).
 GradCheckResult gradient_check(const Network<double>& net, const Matrix<double>& x, const Matrix<double>& y,
                                double step = gradcheck_step);
+
+/// A gradient to check: writes ∂L_T/∂θ, the mean over the batch (x, y) of the per-sample
+/// gradients of net's loss, into grads (the layout of net.parameters(), zero on entry).
+using GradientFunction = std::function<void(const Network<double>& net, const Matrix<double>& x,
+                                            const Matrix<double>& y, std::span<double> grads)>;
+
+/// Checks `gradient`, any backward pass (another kernel, a hand-derived one), against the finite
+/// differences of net's loss on the batch (x, y). A gradient with a wrong sign or a missing σ′ term
+/// in any layer gives a max_rel_error above gradcheck_tolerance: tests/gradcheck_test.cpp hands the
+/// checker such wrong backward passes and requires that it reports them.
+GradCheckResult gradient_check(const Network<double>& net, const Matrix<double>& x, const Matrix<double>& y,
+                               const GradientFunction& gradient, double step = gradcheck_step);
 
 /// Checks a freshly initialised network of `spec` on `batch` random samples drawn from `seed`:
 /// inputs N(0, 1); targets one-hot (ce), in (0, 1) (bce, mse with a sigmoid-like output) or N(0, 1).

@@ -11,7 +11,7 @@ namespace nabla {
 
 /// The loss L of one sample.
 enum class Loss : std::uint8_t {
-    mse,                   ///< the seed's quadratic loss ½‖y − a^F‖²
+    mse,                   ///< the quadratic loss ½‖y − a^F‖² of docs/backprop.md
     cross_entropy,         ///< −Σ_j y_j log a_j^F, with a softmax output
     binary_cross_entropy,  ///< −Σ_j [y_j log a_j^F + (1 − y_j) log(1 − a_j^F)], with a sigmoid output
 };

@@ -1,6 +1,7 @@
 /// @file
 /// A dense row-major matrix: rows are samples, columns are features or units. A mini-batch of n
-/// samples is an n × width Matrix, so the seed's column vectors a^l are the rows of A^l.
+/// samples is an n × width Matrix, so the column vectors a^l of the
+/// backpropagation equations (docs/backprop.md) are the rows of A^l.
 #pragma once
 
 #include <cstddef>

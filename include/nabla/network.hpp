@@ -1,10 +1,10 @@
 /// @file
-/// A fully-connected network and its two passes, in the seed's notation:
+/// A fully-connected network and its two passes, in the notation of docs/backprop.md:
 ///   forward   z^l = W^l a^(l−1) + b^l,  a^l = σ(z^l)                       (l = 1 … F)
 ///   backward  d^F = ∇_a L ⊙ σ'(z^F),  d^l = ((W^(l+1))^T d^(l+1)) ⊙ σ'(z^l),
 ///             ∂L/∂W^l = d^l (a^(l−1))^T,  ∂L/∂b^l = d^l
 /// computed for a mini-batch of n samples at once as matrix products. Samples are rows: the batch
-/// A^l is an n × width matrix whose i-th row is the seed's column vector a^l of sample i.
+/// A^l is an n × width matrix whose i-th row is the column vector a^l of sample i.
 /// Templated on the scalar: float trains, double checks.
 #pragma once
 
@@ -100,9 +100,21 @@ private:
 
 /// Inverted dropout on hidden layers during training: each hidden unit is kept with probability
 /// 1 − rate and scaled by 1 / (1 − rate), so inference needs no change.
+///
+/// A sample's masks are a function of (key, step, the sample's number, layer) alone: they do not
+/// depend on where the sample sits in its batch, on how many processes share the batch, or on where
+/// a run was resumed, so all of these train the same model.
 struct Dropout {
-    double rate = 0.0;  ///< the probability of dropping a unit, in [0, 1); 0: no dropout
-    Rng* rng = nullptr;  ///< the random source of the masks (no dropout without one)
+    double rate = 0.0;                      ///< the probability of dropping a unit, in [0, 1); 0: no dropout
+    std::uint64_t key = 0;                  ///< the run's dropout key (from its seed)
+    std::uint64_t step = 0;                 ///< the training step: each step draws fresh masks
+    const std::size_t* samples = nullptr;   ///< row i's sample number, for each of the n rows (null: no dropout)
+
+    /// The random source of one sample's mask in one layer.
+    Rng mask_source(std::size_t row, std::size_t layer) const {
+        return Rng(key ^ (step * 0x9e3779b97f4a7c15ULL) ^ ((std::uint64_t(samples[row]) + 1) * 0xbf58476d1ce4e5b9ULL) ^
+                   ((std::uint64_t(layer) + 1) * 0x94d049bb133111ebULL));
+    }
 };
 
 /// Buffers of one pass, sized for up to `capacity` samples; growing is the only allocation, so a
@@ -143,7 +155,7 @@ template <class T>
 T backward(const Network<T>& net, const T* y, Workspace<T>& ws, std::span<std::type_identity_t<T>> grads,
            const std::function<void(std::size_t)>& layer_done);
 
-/// The same backward pass, applying the seed's gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
+/// The same backward pass, applying the gradient-descent step θ ← θ − η (∂L_T/∂θ + λθ)
 /// (λ on weights only) to each layer as soon as its error is known, so the gradient is never stored:
 /// half the memory traffic of backward() + an SGD step, which is what bounds small batches.
 template <class T>

@@ -15,7 +15,7 @@ namespace nabla {
 
 /// The update rule; g is the gradient ∇L_T, η the learning rate, λ the weight decay.
 enum class OptimizerKind : std::uint8_t {
-    sgd,       ///< θ ← θ − η (g + λθ); with batch = all samples this is the seed's gradient descent on L_T
+    sgd,       ///< θ ← θ − η (g + λθ); with batch = all samples this is plain gradient descent on L_T
     momentum,  ///< v ← μv + g + λθ; θ ← θ − η v (Nesterov: θ ← θ − η (g + λθ + μv))
     adam,      ///< Adam with L2 decay added to the gradient
     adamw,     ///< Adam with decoupled weight decay: θ ← θ − η λ θ

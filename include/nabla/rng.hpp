@@ -1,7 +1,7 @@
 /// @file
-/// The seeded random source behind initialisation, shuffling and dropout. xoshiro256** seeded by
-/// splitmix64, with our own uniform and normal transforms: the standard library's distributions
-/// differ between implementations, and a seed must give the same run everywhere.
+/// The random source behind initialisation, shuffling and dropout, from a seed: xoshiro256**
+/// seeded by splitmix64, with our own uniform and normal transforms: the standard library's
+/// distributions differ between implementations, and a seed must give the same run everywhere.
 #pragma once
 
 #include <array>

@@ -89,7 +89,7 @@ Metrics combine_across_processes(const Metrics& mine, const std::function<void(s
 /// How to train: epochs, batches, optimizer, schedule, regularisation and callbacks.
 struct TrainOptions {
     std::size_t epochs = 10;  ///< passes over the training data
-    std::size_t batch = 128;        ///< 0: the whole training set (gradient descent on the seed's L_T)
+    std::size_t batch = 128;        ///< 0: the whole training set (gradient descent on the mean loss L_T)
     OptimizerSpec optimizer;  ///< the update rule and its hyperparameters
     Schedule schedule;  ///< how the learning rate changes over the run
     double dropout = 0.0;           ///< on hidden layers, training only

@@ -1,6 +1,7 @@
 #include "nabla/gradcheck.hpp"
 
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "nabla/error.hpp"
@@ -9,7 +10,7 @@ namespace nabla {
 
 namespace {
 
-// "W2[3,1]" or "b1[4]" (1-based layer as in the seed, 0-based unit indices) for parameter p.
+// "W2[3,1]" or "b1[4]" (1-based layer as in docs/backprop.md, 0-based unit indices) for parameter p.
 std::string parameter_name(const Network<double>& net, std::size_t p) {
     for (std::size_t l = 0; l < net.depth(); ++l) {
         const LayerShape& s = net.layer(l);
@@ -33,14 +34,25 @@ double mean_loss(const Network<double>& net, const Matrix<double>& x, const Matr
 
 GradCheckResult gradient_check(const Network<double>& network, const Matrix<double>& x, const Matrix<double>& y,
                                double step) {
+    const GradientFunction backprop = [](const Network<double>& net, const Matrix<double>& in,
+                                         const Matrix<double>& target, std::span<double> grads) {
+        Workspace<double> ws;
+        forward(net, in.data.data(), in.rows, ws);
+        backward(net, target.data.data(), ws, grads);
+    };
+    return gradient_check(network, x, y, backprop, step);
+}
+
+GradCheckResult gradient_check(const Network<double>& network, const Matrix<double>& x, const Matrix<double>& y,
+                               const GradientFunction& gradient, double step) {
     if (x.rows == 0 || x.rows != y.rows) throw Error("gradient check needs a non-empty batch with one target row per input row");
     if (x.cols != network.input_size() || y.cols != network.output_size())
         throw Error("gradient check: batch shape does not match the network");
+    if (!gradient) throw Error("gradient check: no gradient function to check");
     Network<double> net = network;
     Workspace<double> ws;
     std::vector<double> grads(net.parameters().size());
-    forward(net, x.data.data(), x.rows, ws);
-    backward(net, y.data.data(), ws, std::span<double>(grads));
+    gradient(std::as_const(net), x, y, std::span<double>(grads));
 
     // Relative error with a floor on the denominator: where both gradients are ~0, the central
     // difference's round-off (~ε·L/h ≈ 1e-10) is all that is left to compare.

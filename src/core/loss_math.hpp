@@ -41,7 +41,7 @@ NABLA_HOST_DEVICE inline T sample_loss(Loss loss, const T* a, const T* y, std::s
     return sum;
 }
 
-// ∂L/∂a_j: the seed's a − y for the quadratic loss; −y/a for cross-entropy;
+// ∂L/∂a_j: a − y for the quadratic loss; −y/a for cross-entropy;
 // (a − y) / (a(1 − a)) for binary cross-entropy.
 template <class T>
 NABLA_HOST_DEVICE inline T loss_gradient(Loss loss, T a, T y) {
@@ -62,7 +62,7 @@ NABLA_HOST_DEVICE inline bool output_error_is_a_minus_y(Loss loss, Activation ou
            (loss == Loss::binary_cross_entropy && output == Activation::sigmoid);
 }
 
-// d^F of one sample = ∇_a L ⊙ σ'(z^F) (the seed's boxed final-layer equation). For a softmax
+// d^F of one sample = ∇_a L ⊙ σ'(z^F) (the output layer's equation in docs/backprop.md). For a softmax
 // output, whose Jacobian is not diagonal, the sum Σ_k ∂L/∂a_k ∂a_k/∂z_j is taken in full:
 // d_j = a_j (g_j − Σ_k g_k a_k) with g = ∇_a L.
 template <class T>

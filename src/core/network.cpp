@@ -1,4 +1,5 @@
-// The network and its forward and backward passes: the seed's equations, batched.
+// The network and its forward and backward passes: the backpropagation equations
+// of docs/backprop.md, batched.
 #include "nabla/network.hpp"
 
 #include <algorithm>
@@ -179,7 +180,7 @@ static void dense_backward(const Network<T>& net, std::size_t l, const T* d, con
 
 template <class T>
 const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>& ws, const Dropout& dropout) {
-    const bool drop = dropout.rate > 0.0 && dropout.rng != nullptr && net.depth() > 1;
+    const bool drop = dropout.rate > 0.0 && dropout.samples != nullptr && net.depth() > 1;
     if (dropout.rate < 0.0 || dropout.rate >= 1.0) throw Error("dropout rate must be in [0, 1)");
     ws.reserve(net, n, drop);
     if (!drop) {
@@ -192,11 +193,14 @@ const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>&
         T* a = ws.a[l].data();
         dense_forward(net, l, ws.layer_input(l), n, a);
         if (drop && l + 1 < net.depth()) {
-            const std::size_t count = n * net.layer(l).out;
+            const std::size_t width = net.layer(l).out;
             const T scale = T(1.0 / (1.0 - dropout.rate));
-            T* keep = ws.keep[l].data();
-            for (std::size_t i = 0; i < count; ++i) keep[i] = dropout.rng->uniform() < dropout.rate ? T(0) : scale;
-            cpu::multiply(a, keep, ws.kept[l].data(), count);
+            for (std::size_t i = 0; i < n; ++i) {
+                Rng source = dropout.mask_source(i, l);
+                T* keep = ws.keep[l].data() + i * width;
+                for (std::size_t j = 0; j < width; ++j) keep[j] = source.uniform() < dropout.rate ? T(0) : scale;
+            }
+            cpu::multiply(a, ws.keep[l].data(), ws.kept[l].data(), n * width);
         }
     }
     return ws.a.back().data();

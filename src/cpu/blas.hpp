@@ -3,8 +3,8 @@
 //
 // OpenBLAS is opened at run time (blas.cpp) rather than linked: its kernel is chosen when the
 // library loads, and Debian's OpenBLAS 0.3.21 does not recognise recent CPUs and falls back to
-// its SSE3 "Prescott" kernels (a quarter of the speed). Opening it ourselves lets nabla name the
-// right kernel family first.
+// its SSE3 "Prescott" kernels (a quarter of the speed: docs/BENCHMARKS.md). Opening it ourselves
+// lets nabla name the right kernel family first.
 #pragma once
 
 #include <cblas.h>
@@ -104,10 +104,10 @@ inline int tiles_for(std::size_t work, std::size_t extent, int tiles) {
 // weights W, and the forward pass Z = A Wᵀ (C's columns are W's rows), the update of W (C's rows)
 // and the back-propagated D W (W's rows are the sum over k) then give each thread the same block
 // of W: it stays in that core's cache. Splitting W differently in two products moves it between
-// the cores every step (three times slower than not splitting at all). In a large batch the
-// activations are the largest, and the tiles are blocks of samples; a large product is split
-// across C's columns or rows rather than its sum, whichever leaves the smaller operand (A or B)
-// for every tile to read whole.
+// the cores every step (measured: docs/BENCHMARKS.md, "Why the CPU backend is built as it is").
+// In a large batch the activations are the largest, and the tiles are blocks of samples; a large
+// product is split across C's columns or rows rather than its sum, whichever leaves the smaller
+// operand (A or B) for every tile to read whole.
 //
 // The split depends on the shape and the tile count only, never on the thread count.
 inline Split split_for(bool trans_a, bool trans_b, std::size_t m, std::size_t n, std::size_t k, int tiles) {

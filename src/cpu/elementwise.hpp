@@ -1,5 +1,5 @@
-// The CPU backend's passes over memory that are not matrix products: each fuses what the seed
-// applies elementwise into one loop, so a batch is read and written once per step. A large batch's
+// The CPU backend's passes over memory that are not matrix products: each fuses what the
+// backpropagation equations (docs/backprop.md) apply elementwise into one loop, so a batch is read and written once per step. A large batch's
 // elementwise pass is split into blocks across nabla's threads, like its products.
 #pragma once
 
@@ -10,9 +10,8 @@
 
 namespace nabla::cpu {
 
-// z ← z + b on every row, then a = σ(z) in place (softmax: per row). A softmax output costs about
-// 30 times a ReLU output (an exp, a max and a sum over a short row: 5.7 ns against 0.2 ns measured
-// in a batch-1024 step), which is what the pass's work counts when it decides to split.
+// z ← z + b on every row, then a = σ(z) in place (softmax: per row). The pass counts a softmax
+// output as 30 ReLU outputs when it decides to split (measured: docs/BENCHMARKS.md, "The passes").
 template <class T>
 void add_bias_and_activate(Activation activation, const T* b, T* z, std::size_t n, std::size_t k) {
     math::with_activation(activation, [&](auto act) {
@@ -43,9 +42,8 @@ void multiply_by_sigma_prime(Activation activation, const T* a, T* g, std::size_
 
 // out[j] ← beta · out[j] + alpha · Σ_i m[i, j]: with alpha = 1/n, beta = 0, each column's batch mean.
 // beta = 0 overwrites out without reading it (as BLAS does), so out may start uninitialised.
-// On the calling thread: split across the threads by columns it ran slower (measured in a
-// 784-256-128-10 step on 2 threads, layer 1's 256 columns: 11.5 → 5.5 µs at batch 128 and
-// 46 → 35 µs at batch 1024 without the split), the rows coming from both cores' caches either way.
+// On the calling thread: split across the threads by columns it ran slower, the rows coming from
+// both cores' caches either way (docs/BENCHMARKS.md, "The passes").
 template <class T>
 void column_sums(const T* m, std::size_t n, std::size_t k, T alpha, T beta, T* out) {
     for (std::size_t j = 0; j < k; ++j) out[j] = beta == T(0) ? T(0) : beta * out[j];

@@ -175,23 +175,14 @@ bool parameters_finite(const Network<float>& net) {
     return std::all_of(net.parameters().begin(), net.parameters().end(), [](float v) { return std::isfinite(v); });
 }
 
-// The same in every process: the sample order, and the dropout key (each process's masks differ
-// through dropout_stream).
+// The same in every process: the sample order, and the dropout key (Dropout::mask_source).
 TrainingState fresh_state(std::size_t n, std::uint64_t seed) {
     TrainingState state;
     state.order.resize(n);
     std::iota(state.order.begin(), state.order.end(), std::size_t(0));
     state.rng = Rng(seed).state();
-    state.dropout_rng = Rng(seed ^ 0xd509u).state();  // the run's dropout key (dropout_stream)
+    state.dropout_rng = Rng(seed ^ 0xd509u).state();  // the run's dropout key
     return state;
-}
-
-// The dropout random source of one step: drawn afresh from the run's key, the step and the first
-// row this process holds, so that processes draw different masks, and a resumed run (any process,
-// any step) draws the masks the uninterrupted run drew, from the key alone.
-Rng dropout_stream(const std::array<std::uint64_t, 4>& key, std::size_t step, std::size_t first) {
-    return Rng(key[0] ^ key[1] ^ (std::uint64_t(step) * 0x9e3779b97f4a7c15ULL) ^
-               ((std::uint64_t(first) + 1) * 0xbf58476d1ce4e5b9ULL));
 }
 
 // A checkpoint must belong to this run: same samples, same optimizer, within the epochs asked for.
@@ -241,9 +232,10 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
         optimizer.second_moment() = state.moment2;
         optimizer.set_steps(state.optimizer_steps);
     }
-    Rng order_rng, dropout_rng;
+    Rng order_rng;
     order_rng.set_state(state.rng);
-    const Dropout dropout{options.dropout, &dropout_rng};
+    std::vector<std::size_t> samples(batch);  // the sample numbers of a batch's rows, for the dropout masks
+    Dropout dropout{options.dropout, state.dropout_rng[0] ^ state.dropout_rng[1], 0, samples.data()};
     Workspace<float> ws;
     std::vector<float> grads(net.parameters().size() + (parallel ? 2 : 0));
     Matrix<float> x(batch, data.features()), y(batch, net.output_size());
@@ -274,7 +266,8 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
             const std::size_t m =
                 gather_batch(data, state.order, begin, end, first, rows.data(), x.data.data(), y.data.data());
             lr = options.schedule.rate(options.optimizer.learning_rate, state.step, steps_per_epoch, total_steps);
-            if (options.dropout > 0) dropout_rng = dropout_stream(state.dropout_rng, state.step, first);
+            for (std::size_t i = 0; i < m; ++i) samples[i] = first + rows[i];
+            dropout.step = state.step;
             const float loss =
                 parallel ? parallel_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, end - begin, lr,
                                          dropout, options, state.correct)

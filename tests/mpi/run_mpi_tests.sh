@@ -5,8 +5,7 @@
 #     overlapping the backward pass), a regression, and Fashion-MNIST to the same test accuracy;
 #     only the first process prints and writes;
 #  2. a process killed mid-run ends the job within seconds, the model file untouched, and --resume
-#     then finishes with the weights of an uninterrupted run (with dropout, whose masks differ
-#     between processes);
+#     then finishes with the weights of an uninterrupted run (with dropout);
 #  3. bad data in one process's share ends the whole job at once, with the loader's one-line error.
 # Usage: tests/mpi/run_mpi_tests.sh [NABLA]   (default: build/tools/nabla). About a minute.
 set -euo pipefail
