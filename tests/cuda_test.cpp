@@ -25,6 +25,7 @@
 #include "scratch_dir.hpp"
 
 using namespace nabla;
+using nabla::test::on;
 
 namespace {
 
@@ -125,7 +126,7 @@ TEST(Device, CudaWithoutAGpuSaysWhy) {
         EXPECT_EQ(std::string(e.what()).rfind("--device cuda: ", 0), 0u) << e.what();
     }
     Network<float> net(NetworkSpec{{2, 3}}, 1);
-    EXPECT_THROW(train_on(Device::cuda, net, blobs(9, 2, 1.0), nullptr, TrainOptions{}), Error);
+    EXPECT_THROW(train(net, blobs(9, 2, 1.0), nullptr, on(Device::cuda, TrainOptions{})), Error);
 }
 
 class CudaCli : public ScratchDirTest {
@@ -309,8 +310,8 @@ TrainOptions short_run(OptimizerKind kind) {
 void expect_same_run(const TrainOptions& options) {
     const Dataset data = blobs(500, 6, 1.5), validation = blobs(120, 6, 1.5);
     Network<float> cpu_net(NetworkSpec{{6, 32, 16, 3}}, 7), gpu_net = cpu_net;
-    const auto cpu = train_on(Device::cpu, cpu_net, data, &validation, options);
-    const auto gpu = train_on(Device::cuda, gpu_net, data, &validation, options);
+    const auto cpu = train(cpu_net, data, &validation, on(Device::cpu, options));
+    const auto gpu = train(gpu_net, data, &validation, on(Device::cuda, options));
     ASSERT_EQ(gpu.size(), cpu.size());
     for (std::size_t e = 0; e < cpu.size(); ++e) {
         EXPECT_NEAR(gpu[e].train_loss, cpu[e].train_loss, 1e-4 * cpu[e].train_loss) << "epoch " << e + 1;
@@ -359,8 +360,8 @@ TEST_P(CudaWeightDecay, LeavesTheBiasesAlone) {
     options.optimizer.weight_decay = 2.0;
     const Network<float> start = random_network(NetworkSpec{{6, 16, 3}}, 5);
     Network<float> cpu_net = start, gpu_net = start;
-    train_on(Device::cpu, cpu_net, data, nullptr, options);
-    train_on(Device::cuda, gpu_net, data, nullptr, options);
+    train(cpu_net, data, nullptr, on(Device::cpu, options));
+    train(gpu_net, data, nullptr, on(Device::cuda, options));
     const std::vector<float> cpu = biases(cpu_net), gpu = biases(gpu_net), before = biases(start);
     // What a decay of the biases would add: η·λ·b (SGD; the other rules move by a like amount).
     std::vector<float> decayed(cpu);
@@ -429,8 +430,8 @@ TEST(CudaTrainingRuns, Fp32IsBitwiseTheSameEveryRun) {
     SKIP_WITHOUT_GPU();
     const Dataset data = blobs(500, 6, 1.5);
     Network<float> first(NetworkSpec{{6, 32, 16, 3}}, 7), second = first;
-    const auto a = train_on(Device::cuda, first, data, nullptr, short_run(OptimizerKind::adam));
-    const auto b = train_on(Device::cuda, second, data, nullptr, short_run(OptimizerKind::adam));
+    const auto a = train(first, data, nullptr, on(Device::cuda, short_run(OptimizerKind::adam)));
+    const auto b = train(second, data, nullptr, on(Device::cuda, short_run(OptimizerKind::adam)));
     EXPECT_EQ(std::memcmp(first.parameters().data(), second.parameters().data(), first.parameters().size_bytes()), 0);
     for (std::size_t e = 0; e < a.size(); ++e) EXPECT_EQ(a[e].train_loss, b[e].train_loss);
 }
@@ -443,7 +444,7 @@ TEST(CudaTrainingRuns, RegressionAndReducedPrecisionsLearn) {
     options.epochs = 10;
     for (Precision precision : {Precision::fp32, Precision::tf32, Precision::bf16}) {
         Network<float> net(NetworkSpec{{6, 32, 3}, Activation::tanh, std::nullopt, Loss::mse}, 7);
-        const auto history = train_on(Device::cuda, net, data, nullptr, options, precision);
+        const auto history = train(net, data, nullptr, on(Device::cuda, options, precision));
         EXPECT_LT(history.back().train_loss, 0.7 * history.front().train_loss) << precision_name(precision);
     }
 }
@@ -453,7 +454,7 @@ TEST(CudaTrainingRuns, RefusesWhatTheGpuDoesNotDo) {
     Network<float> net(NetworkSpec{{6, 8, 3}}, 1);
     TrainOptions options = short_run(OptimizerKind::sgd);
     options.dropout = 0.5;
-    EXPECT_THROW(train_on(Device::cuda, net, blobs(90, 6, 1.5), nullptr, options), Error);
+    EXPECT_THROW(train(net, blobs(90, 6, 1.5), nullptr, on(Device::cuda, options)), Error);
 }
 
 TEST(CudaTrainingRuns, DivergenceStopsNamingTheEpochAndStep) {
@@ -464,7 +465,7 @@ TEST(CudaTrainingRuns, DivergenceStopsNamingTheEpochAndStep) {
     TrainOptions options = short_run(OptimizerKind::sgd);
     options.optimizer.learning_rate = 1e6;
     try {
-        train_on(Device::cuda, net, data, nullptr, options);
+        train(net, data, nullptr, on(Device::cuda, options));
         FAIL() << "a learning rate of 1e6 trained";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("training diverged: the loss is "), std::string::npos) << e.what();

@@ -38,3 +38,14 @@ inline bool gpu_required() {
             GTEST_SKIP() << "no usable GPU: " << why_no_gpu;                                            \
         }                                                                                               \
     } while (0)
+
+namespace nabla::test {
+
+// `options` set to train on `device`, in `precision`.
+inline TrainOptions on(Device device, TrainOptions options, Precision precision = Precision::fp32) {
+    options.device = device;
+    options.precision = precision;
+    return options;
+}
+
+}  // namespace nabla::test

@@ -297,6 +297,8 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                                                       : nullptr;
 
     TrainOptions options = train_options(f, samples, where.device);
+    options.device = where.device;
+    options.precision = where.precision;
     check_memory(spec, f, options, samples);
     double summing_seconds = 0;
     TimedSums timed_sums(*processes.communicator, summing_seconds);
@@ -333,7 +335,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                     f.data.c_str(), samples, train.features(), train.y.cols, model.network.parameters().size(),
                     workers(processes).c_str());
     const auto started = std::chrono::steady_clock::now();
-    std::vector<EpochMetrics> history = train_on(where.device, model.network, train, watched, options, where.precision);
+    std::vector<EpochMetrics> history = nabla::train(model.network, train, watched, options);
     if (target_scaling) {
         target_scaling->fold_into(model.network);
         for (EpochMetrics& m : history) m = in_target_units(m, target_scaling);

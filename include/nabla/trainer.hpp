@@ -15,6 +15,7 @@
 #include "nabla/dataset.hpp"
 #include "nabla/network.hpp"
 #include "nabla/optimizer.hpp"
+#include "nabla/placement.hpp"
 #include "nabla/schedule.hpp"
 
 namespace nabla {
@@ -106,6 +107,13 @@ struct TrainOptions {
     enum class OnDivergence : std::uint8_t { stop, skip_batch };
     OnDivergence on_divergence = OnDivergence::stop;  ///< stop or skip the batch
 
+    /// Where the run trains: the CPU, or a GPU (`Device::cuda`, in a nabla built with CUDA), whose
+    /// matrix products may use `precision`. The CUDA backend takes every option but dropout,
+    /// gradient clipping, skipping diverged batches and checkpoints, and calls on_batch once per
+    /// epoch; the CPU computes in fp32 only.
+    Device device = Device::cpu;
+    Precision precision = Precision::fp32;  ///< the GPU's matrix products: fp32, tf32 or bf16
+
     void validate() const;  ///< Error on an out-of-range value
 };
 
@@ -129,9 +137,10 @@ std::uint64_t training_memory_bytes(const NetworkSpec& spec, std::size_t batch, 
 /// Memory the system can give this process now (MemAvailable), or 0 where it cannot tell.
 std::uint64_t available_memory_bytes();
 
-/// Trains net on data; after each epoch evaluates `validation` if given. Throws Error if the data do
-/// not fit the network or contain non-finite values, or if the loss becomes NaN/Inf (naming the
-/// epoch and step).
+/// Trains net on data, on options.device; after each epoch evaluates `validation` if given. Throws
+/// Error if the device cannot be used ("--device cuda: …", or an option it does not support), if
+/// the data do not fit the network or contain non-finite values, or if the loss becomes NaN/Inf
+/// (naming the epoch and step).
 std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
                                 const TrainOptions& options);
 

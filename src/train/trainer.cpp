@@ -10,6 +10,7 @@
 
 #include "core/loss_math.hpp"
 #include "cpu/train_step.hpp"
+#include "train/train_cpu.hpp"
 #include "train/rows_held.hpp"
 #include "nabla/error.hpp"
 
@@ -154,8 +155,8 @@ float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<flo
     return float(cpu::step(net, optimizer, ws, grads, x, y, n, n, lr, dropout, clip_norm, alone(), false, false).loss);
 }
 
-std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
-                                const TrainOptions& options) {
+std::vector<EpochMetrics> train_cpu(Network<float>& net, const Dataset& data, const Dataset* validation,
+                                    const TrainOptions& options) {
     options.validate();
     check_fits(net, data, "training");
     if (validation) check_fits(net, *validation, "validation");

@@ -28,6 +28,7 @@
 extern char** environ;
 
 using namespace nabla;
+using nabla::test::on;
 namespace fs = std::filesystem;
 
 namespace {
@@ -115,7 +116,7 @@ TEST(CudaNcclProcess, OfAJob) {
 
     Network<float> net = job_network();
     try {
-        train_on(Device::cuda, net, part, nullptr, options);
+        train(net, part, nullptr, on(Device::cuda, options));
     } catch (const Error& e) {
         std::ofstream(dir / ("error-" + std::to_string(rank))) << e.what() << "\n";
         FAIL() << e.what();
@@ -207,7 +208,7 @@ TEST_F(CudaNccl, TwoProcessesTrainAsOne) {
     for (std::size_t r = 0; r < processes; ++r)
         ASSERT_EQ(statuses[r], 0) << "rank " << r << ": " << read_text(dir_ / ("log-" + std::to_string(r)));
     Network<float> one = job_network();
-    train_on(Device::cuda, one, blobs(rows, 6, 1.5), nullptr, job_options());
+    train(one, blobs(rows, 6, 1.5), nullptr, on(Device::cuda, job_options()));
     const std::size_t count = one.parameters().size();
     const std::vector<float> rank0 = read_params(dir_ / "params-0", count);
     const std::vector<float> rank1 = read_params(dir_ / "params-1", count);
