@@ -4,6 +4,7 @@
 
 #include "nabla/activation.hpp"
 #include "nabla/checkpoint.hpp"
+#include "nabla/communicator.hpp"
 #include "nabla/dataset.hpp"
 #include "nabla/device.hpp"
 #include "nabla/error.hpp"
@@ -14,6 +15,7 @@
 #include "nabla/network.hpp"
 #include "nabla/onnx.hpp"
 #include "nabla/optimizer.hpp"
+#include "nabla/placement.hpp"
 #include "nabla/preprocess.hpp"
 #include "nabla/report.hpp"
 #include "nabla/rng.hpp"
