@@ -126,7 +126,7 @@ def follow(layers, hidden, loss, output, targets):
                 down = numpy_loss(W, b, x, y, hidden, output, loss)
                 params[l][index] = saved
                 numeric[index] = (up - down) / (2 * h)
-            check(f"∂L_T/∂{name}^{l} against finite differences", grads[l], numeric, 1e-5)
+            check(f"∂L_T/∂{name}^{l} against finite differences", grads[l], numeric, 1e-6)
 
 
 def one_hot(rng, n, k):
