@@ -276,21 +276,35 @@ std::shared_ptr<PyModel> train_model(std::shared_ptr<PyModel> prior, const Float
     return fitted;
 }
 
-// a^F of the model for raw rows x: the model's preprocessing, then the network, as `nabla predict`.
-py::array_t<float> predict_rows(const PyModel& m, const FloatArray& x_in, const std::string& device, int threads) {
+// a^F of the model for raw rows x: the model's preprocessing (as `nabla predict` applies it), then
+// the network's forward pass in double precision from its float parameters. In float32 a sample's
+// outputs could differ in the last bit with its position in the BLAS kernels' tiles, that is, with the
+// other rows predicted alongside; in float64 those differences lie far below float32's precision, so
+// a sample's prediction does not depend on its batch (scikit-learn's invariance checks).
+py::array_t<double> predict_rows(const PyModel& m, const FloatArray& x_in, int threads) {
     Matrix<float> x = matrix_of(x_in, "X");
-    if (x.cols != m.model.network.input_size())
+    const Network<float>& net = m.model.network;
+    if (x.cols != net.input_size())
         throw Error("X has " + std::to_string(x.cols) + " features, but the model was fitted on " +
-                    std::to_string(m.model.network.input_size()));
-    Matrix<float> a;
+                    std::to_string(net.input_size()));
+    const std::size_t k = net.output_size();
+    py::array_t<double> out({x.rows, k});
+    double* to = out.mutable_data();
     {
         py::gil_scoped_release release;
         set_threads(threads);
         m.model.preprocessing.apply(x);
-        a = predict_on(parse_device(device), m.model.network, x);
+        const Network<double> exact = net.cast<double>();
+        Workspace<double> ws;
+        constexpr std::size_t batch = 1024;
+        std::vector<double> rows;
+        for (std::size_t begin = 0; begin < x.rows; begin += batch) {
+            const std::size_t n = std::min(batch, x.rows - begin);
+            rows.assign(x.row(begin), x.row(begin) + n * x.cols);
+            const double* a = forward(exact, rows.data(), n, ws);
+            std::copy_n(a, n * k, to + begin * k);
+        }
     }
-    py::array_t<float> out({a.rows, a.cols});
-    std::copy(a.data.begin(), a.data.end(), out.mutable_data());
     return out;
 }
 
@@ -400,7 +414,7 @@ PYBIND11_MODULE(_nabla, m) {
         .def("coefs", [](const PyModel& p) { return LearnerNetwork{p.model.network.cast<double>(), {}, {}, false}.weights(false); })
         .def("intercepts", [](const PyModel& p) { return LearnerNetwork{p.model.network.cast<double>(), {}, {}, false}.weights(true); })
         .def("save", [](const PyModel& p, const std::string& path) { save_model(p.model, path); })
-        .def("predict", &predict_rows, py::arg("x"), py::arg("device") = "cpu", py::arg("threads") = 0);
+        .def("predict", &predict_rows, py::arg("x"), py::arg("threads") = 0);
 
     m.def("load", [](const std::string& path) { return std::make_shared<PyModel>(load_model(path)); },
           "reads a model file, as `nabla train --save` writes it");

@@ -41,9 +41,9 @@ def check_features(x, name="X"):
         raise ValueError(f"Complex data not supported: {name} holds complex numbers")
     if a.ndim != 2:
         if a.ndim == 1:
-            raise ValueError(f"{name} is 1-dimensional (shape {a.shape}): expected 2 dimensions, samples × "
-                             f"features (reshape a single feature with {name}.reshape(-1, 1), "
-                             f"a single sample with {name}.reshape(1, -1))")
+            raise ValueError(f"{name} is 1-dimensional (shape {a.shape}), not samples × features: Reshape your data, "
+                             f"with {name}.reshape(-1, 1) for a single feature or {name}.reshape(1, -1) for a "
+                             "single sample")
         raise ValueError(f"{name} has {a.ndim} dimensions (shape {a.shape}): expected 2, samples × features")
     if a.shape[0] == 0:
         raise ValueError(f"{name} has no samples (shape {a.shape})")

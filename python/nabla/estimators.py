@@ -141,6 +141,10 @@ class _BaseMLP(BaseEstimator):
                              f"{self.n_features_in_} features as input")
         return x
 
+    def _require_y(self, y):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
+
     def _check_fitted(self):
         if not hasattr(self, "_model"):
             raise NotFittedError(f"This {type(self).__name__} instance is not fitted yet: call fit first")
@@ -179,8 +183,7 @@ class _BaseMLP(BaseEstimator):
     def _outputs(self, X):
         self._check_fitted()
         x = self._check_X(X, reset=False)
-        threads = self.threads or 0
-        return self._model.predict(x, self.device, threads)
+        return self._model.predict(x, self.threads or 0)
 
     @property
     def coefs_(self):
@@ -253,9 +256,12 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             if y.shape[1] != 1:
                 raise ValueError(f"y has {y.shape[1]} columns: MLPClassifier takes one label per sample "
                                  "(multi-output and multi-label targets are not supported)")
-            warnings.warn("y is a column vector; it was flattened to one label per sample (y.ravel())",
-                          DataConversionWarning, stacklevel=3)
+            warnings.warn("A column-vector y was passed when a 1d array was expected: it was flattened to one "
+                          "label per sample (y.ravel())", DataConversionWarning, stacklevel=3)
             y = y.ravel()
+        if np.issubdtype(y.dtype, np.floating) and not np.isfinite(y).all():
+            raise ValueError(f"y contains NaN or inf (row {int(np.argwhere(~np.isfinite(y))[0][0])}): "
+                             "every sample needs a class label")
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass"):
             raise ValueError(f"Unknown label type: {kind!r} (MLPClassifier needs class labels: integers or "
@@ -264,6 +270,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def fit(self, X, y):
         """Trains a new model (or, with warm_start, continues the last one) on X and the labels y."""
+        self._require_y(y)
         self._check_feature_names(X, reset=True)
         x = check_features(X)
         y = self._labels(check_targets(y, x.shape[0]))
@@ -281,6 +288,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def partial_fit(self, X, y, classes=None):
         """One epoch on X, y, continuing the model (the optimizer's state included); the first call
         needs `classes`, every label there will be."""
+        self._require_y(y)
         first = not hasattr(self, "_model")
         if first:
             if classes is None:
@@ -307,7 +315,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict_proba(self, X):
         """The probability of each class (columns in the order of classes_), one row per sample."""
-        return self._outputs(X).astype(np.float64)
+        return self._outputs(X)
 
     def predict_log_proba(self, X):
         with np.errstate(divide="ignore"):
@@ -315,6 +323,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict(self, X):
         """The most probable class of each sample."""
+        self._check_fitted()
         return self.classes_[np.argmax(self._outputs(X), axis=1)]
 
     def _more_tags(self):
@@ -337,6 +346,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def fit(self, X, y):
         """Trains a new model (or, with warm_start, continues the last one) on X and the targets y."""
+        self._require_y(y)
         self._check_feature_names(X, reset=True)
         x = check_features(X)
         y = self._targets(y, x.shape[0])
@@ -348,6 +358,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def partial_fit(self, X, y):
         """One epoch on X, y, continuing the model (the optimizer's state included)."""
+        self._require_y(y)
         first = not hasattr(self, "_model")
         x = self._check_X(X, reset=first)
         y = self._targets(y, x.shape[0])
@@ -359,7 +370,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     def predict(self, X):
         """The predicted targets, in their own units: shape (n,) for one output, (n, outputs) for more."""
-        out = self._outputs(X).astype(np.float64)
+        out = self._outputs(X)
         return out.ravel() if out.shape[1] == 1 else out
 
     def _more_tags(self):
