@@ -7,6 +7,14 @@ one is passed on as it is, without a copy.
 import numbers
 
 import numpy as np
+from threadpoolctl import threadpool_limits
+
+
+def blas_of_nabla():
+    """A context in which nabla's library runs: OpenBLAS, which this process shares with NumPy, at one
+    thread (nabla splits its products across threads of its own), and NumPy's thread count restored
+    afterwards."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _is_sparse(x):

@@ -9,7 +9,7 @@ n × width, row i being z^l of sample i (the notes' column vectors, transposed).
 import numpy as np
 
 from . import _nabla
-from ._inputs import check_positive_int
+from ._inputs import blas_of_nabla, check_positive_int
 
 
 class Forward:
@@ -82,7 +82,8 @@ class Network:
         if x.ndim == 1:
             x = x.reshape(1, -1)
         x = np.ascontiguousarray(x)
-        a = [x] + list(self._core.forward(x))
+        with blas_of_nabla():
+            a = [x] + list(self._core.forward(x))
         W, b = self.W, self.b
         z = [None] + [a[l - 1] @ W[l].T + b[l] for l in range(1, len(a))]
         self._x = x
@@ -96,5 +97,6 @@ class Network:
         y = np.asarray(y, dtype=np.float64)
         if y.ndim == 1:
             y = y.reshape(self._x.shape[0], -1)
-        loss, d, dW, db = self._core.backward(np.ascontiguousarray(y))
+        with blas_of_nabla():
+            loss, d, dW, db = self._core.backward(np.ascontiguousarray(y))
         return Backward(loss, [None] + list(d), [None] + list(dW), [None] + list(db))

@@ -16,7 +16,7 @@ from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils.multiclass import type_of_target
 
 from . import _nabla
-from ._inputs import (check_choice, check_features, check_number, check_numeric_targets, check_positive_int,
+from ._inputs import (blas_of_nabla, check_choice, check_features, check_number, check_numeric_targets, check_positive_int,
                       check_targets)
 
 _ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "identity", "logistic")
@@ -121,6 +121,9 @@ class _BaseMLP(BaseEstimator):
         threads = check_positive_int(self.threads, "threads", allow_none=True) if self.threads != 0 else 0
         o.threads = threads or 0
         o.early_stopping = bool(self.early_stopping) and not partial
+        if o.early_stopping and o.device != "cpu":
+            raise ValueError("early_stopping needs device='cpu': the GPU keeps the parameters to itself until "
+                             "training ends, so the best epoch's cannot be kept")
         if o.early_stopping:
             o.validation_fraction = check_number(self.validation_fraction, "validation_fraction", 0, 0.9,
                                                  low_open=True)
@@ -168,7 +171,8 @@ class _BaseMLP(BaseEstimator):
                     if validation_accuracy == validation_accuracy and self._task == "classification":
                         line += f"  acc {validation_accuracy:.4f}"
                 print(line, flush=True)
-        model = _nabla.train(prior, x, y, labels, o, None, on_epoch)
+        with blas_of_nabla():
+            model = _nabla.train(prior, x, y, labels, o, None, on_epoch)
         self._model = model
         curve = list(model.loss_curve)
         self.loss_curve_ = (list(getattr(self, "loss_curve_", [])) if partial else []) + curve
@@ -183,7 +187,8 @@ class _BaseMLP(BaseEstimator):
     def _outputs(self, X):
         self._check_fitted()
         x = self._check_X(X, reset=False)
-        return self._model.predict(x, self.threads or 0)
+        with blas_of_nabla():
+            return self._model.predict(x, self.threads or 0)
 
     @property
     def coefs_(self):

@@ -48,7 +48,9 @@ def test_dataframe_feature_names():
     model = nabla.MLPClassifier(**SMALL).fit(frame, y)
     assert list(model.feature_names_in_) == ["a", "b", "c", "d"]
     assert list(model._model.feature_names) == ["a", "b", "c", "d"]
-    assert np.array_equal(model.predict(frame), model.predict(x.astype(np.float32)))
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        plain = model.predict(x.astype(np.float32))
+    assert np.array_equal(model.predict(frame), plain)
     with pytest.raises(ValueError, match="feature names"):
         model.predict(frame[["b", "a", "c", "d"]])
 
@@ -156,3 +158,15 @@ def test_network_for_learners_reports_bad_shapes():
     net.forward(np.ones((4, 2)))
     with pytest.raises(ValueError, match="y must be 4 × 1"):
         net.backward(np.ones((3, 1)))
+
+
+def test_numpy_keeps_its_blas_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    x, y = blobs()
+    nabla.MLPClassifier(**SMALL).fit(x, y).predict(x)
+    assert blas_threads() == before
