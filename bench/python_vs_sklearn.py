@@ -10,13 +10,16 @@ schedule and dropout 0.1 under 10,000 samples, scikit-learn's constant rate and 
 Data: digits and breast cancer (shipped inside scikit-learn), each split 75/25 with
 random_state=0 (stratified), and a synthetic regression set of 200,000 + 50,000 rows, 20 features
 (y = sin x₁ + x₂x₃ + 0.5 x₄² − x₅ + 0.3 Σ_{j=6..20} x_j / √15 + noise 0.1). Reported: test accuracy or
-RMSE, and training time (fit only) of each, with their ratio.
+RMSE, and training time (fit only) of each, with their ratio: medians over random_state 1, 2, 3
+(--seeds). scikit-learn's NumPy keeps its OpenBLAS threads (nabla sets the OpenBLAS it shares with
+NumPy to one thread only while it runs, and splits its products across threads of its own).
 
 Run with Debian's Python from the repository root, after building the package:
-    PYTHONPATH=build/python /usr/bin/python3 bench/python_vs_sklearn.py [--only NAME] [--seed S]
+    PYTHONPATH=build/python /usr/bin/python3 bench/python_vs_sklearn.py [--only NAME] [--seeds N]
 """
 import argparse
 import platform
+import statistics
 import time
 import warnings
 
@@ -70,7 +73,7 @@ def score(task, model, x, y):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="one data set: " + ", ".join(name for name, _, _ in SETS))
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seeds", type=int, default=3, help="random_state 1 … N; medians are reported")
     args = parser.parse_args()
     warnings.simplefilter("ignore", ConvergenceWarning)
     print(f"nabla {nabla.__version__}, scikit-learn {__import__('sklearn').__version__}, "
@@ -83,18 +86,22 @@ def main():
         scaler = StandardScaler().fit(x_train)  # scikit-learn's MLP needs standardised features;
         xs_train, xs_test = scaler.transform(x_train), scaler.transform(x_test)  # nabla standardises itself
         epochs = default_epochs(len(x_train), BATCH)
-        common = dict(hidden_layer_sizes=HIDDEN, activation="relu", solver="adam", learning_rate_init=1e-3,
-                      batch_size=BATCH, max_iter=epochs, random_state=args.seed)
-        if task == "classification":
-            ours, theirs = nabla.MLPClassifier(**common), SkClassifier(**common, n_iter_no_change=epochs)
-        else:
-            ours, theirs = nabla.MLPRegressor(**common), SkRegressor(**common, n_iter_no_change=epochs)
-        t_ours = timed_fit(ours, x_train, y_train)
-        t_theirs = timed_fit(theirs, xs_train, y_train)
-        s_ours, s_theirs = score(task, ours, x_test, y_test), score(task, theirs, xs_test, y_test)
-        rows.append((name, len(x_train), len(x_test), task, epochs, s_ours, s_theirs, t_ours, t_theirs))
-        print(f"{name}: {epochs} epochs; nabla {s_ours:.4f} in {t_ours:.2f} s, scikit-learn {s_theirs:.4f} "
-              f"in {t_theirs:.2f} s", flush=True)
+        runs = []
+        for seed in range(1, args.seeds + 1):
+            common = dict(hidden_layer_sizes=HIDDEN, activation="relu", solver="adam", learning_rate_init=1e-3,
+                          batch_size=BATCH, max_iter=epochs, random_state=seed)
+            if task == "classification":
+                ours, theirs = nabla.MLPClassifier(**common), SkClassifier(**common, n_iter_no_change=epochs)
+            else:
+                ours, theirs = nabla.MLPRegressor(**common), SkRegressor(**common, n_iter_no_change=epochs)
+            t_ours = timed_fit(ours, x_train, y_train)
+            t_theirs = timed_fit(theirs, xs_train, y_train)
+            s_ours, s_theirs = score(task, ours, x_test, y_test), score(task, theirs, xs_test, y_test)
+            runs.append((s_ours, s_theirs, t_ours, t_theirs))
+            print(f"{name}, seed {seed}: {epochs} epochs; nabla {s_ours:.4f} in {t_ours:.2f} s, "
+                  f"scikit-learn {s_theirs:.4f} in {t_theirs:.2f} s", flush=True)
+        medians = [statistics.median(column) for column in zip(*runs)]
+        rows.append((name, len(x_train), len(x_test), task, epochs, *medians))
 
     print()
     print("| data set (train+test) | epochs | metric | nabla | scikit-learn | difference | nabla fit | "

@@ -280,7 +280,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         x = check_features(X)
         y = self._labels(check_targets(y, x.shape[0]))
         classes = np.unique(y)
-        if self.warm_start and hasattr(self, "_model") and not np.array_equal(classes, self.classes_):
+        if self.warm_start and hasattr(self, "_model"):
+            unknown = np.setdiff1d(classes, self.classes_)
+            if len(unknown):
+                raise ValueError(f"warm_start: y has labels the model was not fitted on: "
+                                 f"{', '.join(repr(u) for u in unknown[:5])}")
             classes = self.classes_
         if len(classes) < 2:
             raise ValueError(f"y has only one class, {classes[0]!r}: a classifier needs at least two")
@@ -345,9 +349,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     _task = "regression"
 
     def _targets(self, y, samples):
-        y = check_targets(y, samples)
-        self._y_1d = y.ndim == 1
-        return check_numeric_targets(y)
+        return check_numeric_targets(check_targets(y, samples))
 
     def fit(self, X, y):
         """Trains a new model (or, with warm_start, continues the last one) on X and the targets y."""
@@ -414,7 +416,6 @@ def _estimator_of(model):
             est.classes_ = np.array(classes, dtype=object)
     else:
         est.n_outputs_ = layers[-1]
-        est._y_1d = layers[-1] == 1
     est.loss_curve_ = []
     est.n_iter_ = int(meta["epochs"]) if meta.get("epochs", "").isdigit() else 0
     return est

@@ -170,3 +170,15 @@ def test_numpy_keeps_its_blas_threads():
     x, y = blobs()
     nabla.MLPClassifier(**SMALL).fit(x, y).predict(x)
     assert blas_threads() == before
+
+
+def test_warm_start_continues_the_model():
+    x, y = blobs()
+    m = nabla.MLPClassifier(hidden_layer_sizes=(8,), max_iter=2, warm_start=True).fit(x, y)
+    first = m._model.parameters.copy()
+    m.fit(x, y)
+    assert m.n_iter_ == 2 and not np.array_equal(first, m._model.parameters)
+    cold = nabla.MLPClassifier(hidden_layer_sizes=(8,), max_iter=2).fit(x, y)
+    assert np.array_equal(first, cold._model.parameters)
+    with pytest.raises(ValueError, match="labels the model was not fitted on: 7"):
+        m.fit(x, np.where(y == 2, 7, y))
