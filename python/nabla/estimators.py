@@ -171,8 +171,14 @@ class _BaseMLP(BaseEstimator):
                     if validation_accuracy == validation_accuracy and self._task == "classification":
                         line += f"  acc {validation_accuracy:.4f}"
                 print(line, flush=True)
-        with blas_of_nabla():
-            model = _nabla.train(prior, x, y, labels, o, None, on_epoch)
+        try:
+            with blas_of_nabla():
+                model = _nabla.train(prior, x, y, labels, o, None, on_epoch)
+        except ValueError as e:
+            message = str(e)
+            if message.startswith("--device "):  # the library names the CLI's flag
+                raise ValueError(f"device={o.device!r}: " + message.split(": ", 1)[-1]) from None
+            raise
         self._model = model
         curve = list(model.loss_curve)
         self.loss_curve_ = (list(getattr(self, "loss_curve_", [])) if partial else []) + curve
