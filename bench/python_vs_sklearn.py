@@ -12,8 +12,8 @@ applies as weight decay λ (scikit-learn divides its penalty's gradient by the b
 Data: digits and breast cancer (shipped inside scikit-learn), each split 75/25 with
 random_state=0 (stratified), and a synthetic regression set of 200,000 + 50,000 rows, 20 features
 (y = sin x₁ + x₂x₃ + 0.5 x₄² − x₅ + 0.3 Σ_{j=6..20} x_j / √15 + noise 0.1). Reported: test accuracy or
-RMSE, and training time (fit only) of each, with their ratio: medians over random_state 1 … 5
-(--seeds). scikit-learn's NumPy keeps its OpenBLAS threads (nabla sets the OpenBLAS it shares with
+RMSE and training time (fit only): medians over random_state 1 … 5 (--seeds), the learners taking
+turns in each round; the speed-up is the median of the rounds' time ratios. scikit-learn's NumPy keeps its OpenBLAS threads (nabla sets the OpenBLAS it shares with
 NumPy to one thread only while it runs, and splits its products across threads of its own).
 
 Run with Debian's Python from the repository root, after building the package:
@@ -103,8 +103,9 @@ def main():
             runs.append(run)
             print(f"{name}, seed {seed}, {epochs} epochs: " + "; ".join(
                 f"{label} {s:.4f} in {t:.2f} s" for label, (s, t) in zip(LEARNERS, run)), flush=True)
-        medians = [(statistics.median(r[i][0] for r in runs), statistics.median(r[i][1] for r in runs))
-                   for i in range(len(LEARNERS))]
+        # Scores and times: medians over the rounds; speed-ups: the median of each round's ratio.
+        medians = [(statistics.median(r[i][0] for r in runs), statistics.median(r[i][1] for r in runs),
+                    statistics.median(r[0][1] / r[i][1] for r in runs)) for i in range(len(LEARNERS))]
         rows.append((name, len(x_train), len(x_test), task, epochs, medians))
 
     print()
@@ -113,14 +114,14 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for name, n_train, n_test, task, epochs, medians in rows:
         metric = "accuracy" if task == "classification" else "RMSE"
-        base_score, base_time = medians[0]
-        for label, (s, t) in zip(LEARNERS, medians):
+        base_score = medians[0][0]
+        for label, (s, t, ratio) in zip(LEARNERS, medians):
             if label == LEARNERS[0]:
                 versus, speed = "", ""
             else:
                 versus = (f"{100 * (s - base_score):+.2f} points" if task == "classification"
                           else f"{100 * (s - base_score) / base_score:+.2f} %")
-                speed = f"{base_time / t:.1f}×"
+                speed = f"{ratio:.1f}×"
             print(f"| {name} ({n_train}+{n_test}) | {epochs} | {metric} | {label} | {s:.4f} | {versus} | "
                   f"{t:.2f} s | {speed} |")
 
