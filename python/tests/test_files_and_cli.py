@@ -2,6 +2,7 @@
 CLI, Ctrl-C during fit, and the backpropagation example."""
 
 import csv
+import ctypes
 import os
 import pickle
 import signal
@@ -38,24 +39,35 @@ def dataset(task, n=700, features=6, seed=3):
     return x, y
 
 
-def run(cli, *args):
-    result = subprocess.run([cli, *args], capture_output=True, text=True)
+def openblas_kernel():
+    """The kernel family of the OpenBLAS this process (NumPy and nabla) runs on, as OPENBLAS_CORETYPE
+    names it, so that the CLI can be run on the same kernels."""
+    nabla.MLPClassifier(hidden_layer_sizes=(2,), max_iter=1).fit([[0.0], [1.0]], [0, 1])  # loads OpenBLAS
+    lib = ctypes.CDLL("libopenblas.so.0")
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    return lib.openblas_get_corename().decode()
+
+
+def run(cli, *args, env=None):
+    result = subprocess.run([cli, *args], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
-@pytest.mark.parametrize("task,dropout", [("classification", "0"), ("classification", "0.1"), ("regression", "0"),
-                                          ("regression", "0.2")])
-def test_python_and_cli_train_bitwise_identical_parameters(cli, tmp_path, task, dropout):
+@pytest.mark.parametrize("task,dropout,hidden", [("classification", "0", "32,16"), ("classification", "0.1", "32,16"),
+                                                 ("regression", "0", "32,16"), ("regression", "0.2", "32,16"),
+                                                 ("classification", "0", "256,128"), ("regression", "0.1", "256,128")])
+def test_python_and_cli_train_bitwise_identical_parameters(cli, tmp_path, task, dropout, hidden):
     x, y = dataset(task)
     data = tmp_path / "train.csv"
     write_csv(data, x, y)
     saved = tmp_path / "cli.nabla"
-    run(cli, "train", "--data", str(data), "--task", task, "--hidden", "32,16", "--activation", "tanh",
+    run(cli, "train", "--data", str(data), "--task", task, "--hidden", hidden, "--activation", "tanh",
         "--epochs", "4", "--batch", "50", "--seed", "9", "--dropout", dropout, "--lr", "0.002",
-        "--weight-decay", "0.0001", "--threads", "2", "--quiet", "--save", str(saved))
+        "--weight-decay", "0.0001", "--threads", "2", "--quiet", "--save", str(saved),
+        env=dict(os.environ, OPENBLAS_CORETYPE=openblas_kernel()))  # the same bits need the same kernels
     cls = nabla.MLPClassifier if task == "classification" else nabla.MLPRegressor
-    py = cls(hidden_layer_sizes=(32, 16), activation="tanh", max_iter=4, batch_size=50, random_state=9,
+    py = cls(hidden_layer_sizes=tuple(int(w) for w in hidden.split(",")), activation="tanh", max_iter=4, batch_size=50, random_state=9,
              dropout=float(dropout), learning_rate_init=0.002, alpha=0.0001, threads=1).fit(x, y)
     from_cli = nabla.load(saved)
     a, b = py._model.parameters, from_cli._model.parameters
