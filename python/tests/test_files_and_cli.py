@@ -162,3 +162,27 @@ def test_backprop_by_hand_example_passes():
     result = subprocess.run([sys.executable, EXAMPLE], capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout and "finite differences" in result.stdout
+
+
+def test_fit_releases_the_gil():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20000, 50)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(int)
+    counted = [0]
+    done = threading.Event()
+
+    def count():
+        while not done.is_set():
+            counted[0] += 1
+
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        started = time.monotonic()
+        nabla.MLPClassifier(max_iter=1).fit(x, y)
+        seconds = time.monotonic() - started
+    finally:
+        done.set()
+        counter.join()
+    # A Python thread runs all along: with the GIL held by fit it would barely count at all.
+    assert counted[0] > 20000 * seconds, (counted[0], seconds)
