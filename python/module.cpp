@@ -7,7 +7,6 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <ctime>
 #include <limits>
@@ -82,7 +81,7 @@ Matrix<float> matrix_of(const FloatArray& a, const char* name) {
     return m;
 }
 
-// The held-out validation split as the CLI's --val-split makes it, or none.
+// A data set of x and y (one-hot rows and labels for classification), as a CSV file would load.
 Dataset dataset_of(Matrix<float> x, Matrix<float> y, const py::array_t<std::int32_t, py::array::c_style>& labels,
                    Task task, const std::vector<std::string>& class_names) {
     Dataset data;
