@@ -1,5 +1,5 @@
 // nabla_mpi_allreduce_bench: how long the gradient sum of one data-parallel training step takes
-// (dist::Mpi::allreduce_sum), alone, to fit the latency and bandwidth of the cost model in
+// (dist::Mpi::sum), alone, to fit the latency and bandwidth of the cost model in
 // docs/distributed.md. Each size is summed 20 times after a barrier; rank 0 prints the median and
 // the fastest, and the bandwidth that the ring algorithm's 2(N−1)/N · bytes would need.
 // Usage: mpirun -np N nabla_mpi_allreduce_bench [FLOATS...]
@@ -18,13 +18,13 @@ namespace {
 constexpr int kRepeats = 20;
 
 // Seconds of each of kRepeats sums of `floats` floats, sorted.
-std::vector<double> time_sums(const nabla::dist::Mpi& mpi, std::size_t floats) {
+std::vector<double> time_sums(nabla::dist::Mpi& mpi, std::size_t floats) {
     std::vector<float> buffer(floats, 1.0f);
     std::vector<double> seconds;
     for (int i = 0; i < kRepeats; ++i) {
         MPI_Barrier(MPI_COMM_WORLD);  // every rank starts together: the time is the sum's, not a wait
         const double start = MPI_Wtime();
-        mpi.allreduce_sum(buffer);
+        mpi.sum(std::span<float>(buffer));
         seconds.push_back(MPI_Wtime() - start);
     }
     std::sort(seconds.begin(), seconds.end());
@@ -34,7 +34,7 @@ std::vector<double> time_sums(const nabla::dist::Mpi& mpi, std::size_t floats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const nabla::dist::Mpi mpi;
+    nabla::dist::Mpi mpi;
     std::vector<std::size_t> sizes;
     for (int i = 1; i < argc; ++i) sizes.push_back(std::stoul(argv[i]));
     if (sizes.empty()) sizes = {1, 235146, 20037642};

@@ -1,6 +1,7 @@
 // The CUDA backend against the CPU: gradients for every activation × loss pair in each precision,
 // a gradient check, training, prediction, bitwise repeatability. Tests that need a GPU skip where
-// there is none; what a user sees without one (a clear one-line error) is tested there instead.
+// there is none (and fail under NABLA_REQUIRE_GPU=1: gpu_required.hpp); what a user sees without
+// one (a clear one-line error) is tested there instead.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -17,17 +18,16 @@
 #include <vector>
 
 #include "blobs.hpp"
+#include "gpu_required.hpp"
 #include "nabla/device.hpp"
 #include "nabla/error.hpp"
 #include "nabla/gradcheck.hpp"
 #include "scratch_dir.hpp"
 
 using namespace nabla;
+using nabla::test::on;
 
 namespace {
-
-#define SKIP_WITHOUT_GPU() \
-    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: this nabla has no CUDA backend or finds no GPU"
 
 // ‖a − b‖ / ‖b‖: the error of a whole gradient, which no single tiny component dominates.
 double relative_error(const std::vector<float>& a, const std::vector<float>& b) {
@@ -126,7 +126,7 @@ TEST(Device, CudaWithoutAGpuSaysWhy) {
         EXPECT_EQ(std::string(e.what()).rfind("--device cuda: ", 0), 0u) << e.what();
     }
     Network<float> net(NetworkSpec{{2, 3}}, 1);
-    EXPECT_THROW(train_on(Device::cuda, net, blobs(9, 2, 1.0), nullptr, TrainOptions{}), Error);
+    EXPECT_THROW(train(net, blobs(9, 2, 1.0), nullptr, on(Device::cuda, TrainOptions{})), Error);
 }
 
 class CudaCli : public ScratchDirTest {
@@ -171,6 +171,40 @@ TEST_F(CudaCli, ReducedPrecisionNeedsCuda) {
 
 // ---- gradients: the GPU's against the CPU's ----
 
+// The bound on ‖g_gpu − g_cpu‖ / ‖g_cpu‖ for a network of `layers` layers: the precision's unit
+// roundoff u × the layers × a margin of 1.5.
+//
+// - u: the relative error of one value as a product reads it. TF32 keeps 10 explicit mantissa
+//   bits; rounded to nearest that is 2^-11, but Hopper's tensor cores are reported to truncate
+//   fp32 operands, which loses up to a whole last place: u = 2^-10 ≈ 9.8e-4, so the bound holds
+//   for either. bf16 keeps 7 bits, and every bf16 value is made by nabla's own kernels, rounded to
+//   nearest (__float2bfloat16_rn): u = 2^-8 ≈ 3.9e-3. Accumulation is fp32 in both.
+// - × layers: each layer's product rounds its own inputs and passes its error down to the next
+//   layer's backward pass, so the errors add up layer by layer (the reduced-precision cases have
+//   2 layers; the first layer's inputs and weights are exact bf16 values, which TF32 and bf16 hold
+//   exactly, but its backward product reads rounded errors).
+// - × 1.5: the margin above what simulation of these networks and seeds gives: TF32 with truncated
+//   inputs 1.06e-3 (1.08 u), with rounded ones 2.7e-4; bf16 rounded 3e-3 (0.8 u).
+// TF32: 2.9e-3 and bf16: 1.2e-2, both far below the 1e-1 or more of a layout or transpose bug.
+// fp32 products round nothing but their sums, of which 1e-5 is some hundred times the rounding.
+double gradient_tolerance(Precision precision, std::size_t layers) {
+    constexpr double margin = 1.5;
+    switch (precision) {
+        case Precision::fp32: return 1e-5;
+        case Precision::tf32: return std::ldexp(1.0, -10) * double(layers) * margin;
+        case Precision::bf16: return std::ldexp(1.0, -8) * double(layers) * margin;
+    }
+    return 0;
+}
+
+TEST(CudaTolerance, FarAboveRoundingAndFarBelowALayoutBug) {
+    // Checked without a GPU: the bounds the GPU tests use keep their headroom both ways.
+    EXPECT_GT(gradient_tolerance(Precision::tf32, 2), 2.5 * 1.06e-3);  // truncated TF32, simulated
+    EXPECT_LT(gradient_tolerance(Precision::tf32, 2), 1e-1 / 30);
+    EXPECT_GT(gradient_tolerance(Precision::bf16, 2), 3.5 * 3e-3);  // bf16, simulated
+    EXPECT_LT(gradient_tolerance(Precision::bf16, 2), 1e-1 / 8);
+}
+
 using GradientCase = std::tuple<Activation, Loss, Precision>;
 
 class CudaGradient : public ::testing::TestWithParam<GradientCase> {};
@@ -189,7 +223,7 @@ TEST_P(CudaGradient, MatchesTheCpu) {
     spec.layers = reduced ? std::vector<std::size_t>{37, 40, 5} : std::vector<std::size_t>{37, 40, 24, 5};
     spec.hidden = activation;
     spec.loss = loss;
-    const double tolerance = precision == Precision::fp32 ? 1e-5 : precision == Precision::tf32 ? 1e-3 : 2e-2;
+    const double tolerance = gradient_tolerance(precision, spec.layers.size() - 1);
     for (std::uint64_t seed : {3u, 8u}) {
         Network<float> net = random_network(spec, seed);
         Batch batch = random_batch(net, 200, seed);
@@ -271,17 +305,13 @@ TrainOptions short_run(OptimizerKind kind) {
     return options;
 }
 
-class CudaTraining : public ::testing::TestWithParam<OptimizerKind> {};
-
 // The same run on both devices: the same sample order, learning rates and update rule, so the
 // metrics and weights agree up to the rounding that three epochs accumulate.
-TEST_P(CudaTraining, MatchesTheCpu) {
-    SKIP_WITHOUT_GPU();
+void expect_same_run(const TrainOptions& options) {
     const Dataset data = blobs(500, 6, 1.5), validation = blobs(120, 6, 1.5);
-    const TrainOptions options = short_run(GetParam());
     Network<float> cpu_net(NetworkSpec{{6, 32, 16, 3}}, 7), gpu_net = cpu_net;
-    const auto cpu = train_on(Device::cpu, cpu_net, data, &validation, options);
-    const auto gpu = train_on(Device::cuda, gpu_net, data, &validation, options);
+    const auto cpu = train(cpu_net, data, &validation, on(Device::cpu, options));
+    const auto gpu = train(gpu_net, data, &validation, on(Device::cuda, options));
     ASSERT_EQ(gpu.size(), cpu.size());
     for (std::size_t e = 0; e < cpu.size(); ++e) {
         EXPECT_NEAR(gpu[e].train_loss, cpu[e].train_loss, 1e-4 * cpu[e].train_loss) << "epoch " << e + 1;
@@ -292,6 +322,101 @@ TEST_P(CudaTraining, MatchesTheCpu) {
     const std::vector<float> cpu_weights(cpu_net.parameters().begin(), cpu_net.parameters().end());
     const std::vector<float> gpu_weights(gpu_net.parameters().begin(), gpu_net.parameters().end());
     EXPECT_LE(relative_error(gpu_weights, cpu_weights), 1e-4);
+}
+
+class CudaTraining : public ::testing::TestWithParam<OptimizerKind> {};
+
+TEST_P(CudaTraining, MatchesTheCpu) {
+    SKIP_WITHOUT_GPU();
+    expect_same_run(short_run(GetParam()));
+}
+
+TEST(CudaTrainingRuns, MomentumWithoutNesterovMatchesTheCpu) {
+    SKIP_WITHOUT_GPU();
+    TrainOptions options = short_run(OptimizerKind::momentum);
+    options.optimizer.nesterov = false;
+    expect_same_run(options);
+}
+
+// The biases of net's parameters, layer after layer.
+std::vector<float> biases(const Network<float>& net) {
+    std::vector<float> b;
+    for (std::size_t l = 0; l < net.depth(); ++l) b.insert(b.end(), net.b(l), net.b(l) + net.layer(l).out);
+    return b;
+}
+
+class CudaWeightDecay : public ::testing::TestWithParam<OptimizerKind> {};
+
+// Weight decay leaves the biases alone on both devices. One full-batch step with a decay so large
+// that decaying the biases too would move them by η·λ·|b|, some thousand times the tolerance.
+TEST_P(CudaWeightDecay, LeavesTheBiasesAlone) {
+    SKIP_WITHOUT_GPU();
+    Dataset data = blobs(200, 6, 1.5);
+    TrainOptions options;
+    options.epochs = 1;
+    options.batch = 0;  // one step over all of the data
+    options.optimizer.kind = GetParam();
+    options.optimizer.learning_rate = 0.1;
+    options.optimizer.weight_decay = 2.0;
+    const Network<float> start = random_network(NetworkSpec{{6, 16, 3}}, 5);
+    Network<float> cpu_net = start, gpu_net = start;
+    train(cpu_net, data, nullptr, on(Device::cpu, options));
+    train(gpu_net, data, nullptr, on(Device::cuda, options));
+    const std::vector<float> cpu = biases(cpu_net), gpu = biases(gpu_net), before = biases(start);
+    // What a decay of the biases would add: η·λ·b (SGD; the other rules move by a like amount).
+    std::vector<float> decayed(cpu);
+    for (std::size_t i = 0; i < decayed.size(); ++i)
+        decayed[i] -= float(options.optimizer.learning_rate * options.optimizer.weight_decay) * before[i];
+    ASSERT_GT(relative_error(decayed, cpu), 100 * 1e-4) << "decaying the biases would not show";
+    EXPECT_LE(relative_error(gpu, cpu), 1e-4);
+    const std::vector<float> cpu_all(cpu_net.parameters().begin(), cpu_net.parameters().end());
+    const std::vector<float> gpu_all(gpu_net.parameters().begin(), gpu_net.parameters().end());
+    EXPECT_LE(relative_error(gpu_all, cpu_all), 1e-4);
+}
+
+INSTANTIATE_TEST_SUITE_P(Optimizers, CudaWeightDecay,
+                         ::testing::Values(OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::adam,
+                                           OptimizerKind::adamw),
+                         [](const ::testing::TestParamInfo<OptimizerKind>& info) {
+                             return optimizer_name(info.param);
+                         });
+
+// A batch of more than 16384 rows: column_sums then splits the rows among its largest number of
+// chunks (256), several rows to a block lane; the bias gradients and the loss go through it.
+TEST(CudaGradientLargeBatch, ColumnSumsOverManyChunks) {
+    SKIP_WITHOUT_GPU();
+    const Network<float> net = random_network(NetworkSpec{{6, 40, 3}}, 9);
+    const Batch batch = random_batch(net, 20011, 9);  // not a multiple of anything the kernels use
+    std::vector<float> cpu(net.parameters().size()), gpu(net.parameters().size());
+    const float cpu_loss = gradient_on(Device::cpu, net, batch.x.data(), batch.y.data(), batch.n, cpu);
+    const float gpu_loss = gradient_on(Device::cuda, net, batch.x.data(), batch.y.data(), batch.n, gpu);
+    // Sums of 20011 terms in different orders: looser than the 200-row cases' 1e-5 (about √n
+    // times the rounding of one addition, more where the terms cancel), far below what a chunk of
+    // rows left out or counted twice gives (its 79 rows: 4e-3 or more of the bias gradients).
+    EXPECT_NEAR(gpu_loss, cpu_loss, 1e-4 * cpu_loss);
+    EXPECT_LE(relative_error(gpu, cpu), 1e-4);
+    // The bias gradients alone: the part column_sums computes.
+    const auto bias_part = [&net](const std::vector<float>& g) {
+        std::vector<float> part;
+        for (std::size_t l = 0; l < net.depth(); ++l)
+            part.insert(part.end(), g.begin() + std::ptrdiff_t(net.layer(l).b_offset),
+                        g.begin() + std::ptrdiff_t(net.layer(l).b_offset + net.layer(l).out));
+        return part;
+    };
+    EXPECT_LE(relative_error(bias_part(gpu), bias_part(cpu)), 1e-3);
+}
+
+// The bench path (`nabla bench`): steps past the end of the data wrap around to its first batch.
+TEST(CudaTrainingRuns, BenchStepsWrapAroundTheData) {
+    SKIP_WITHOUT_GPU();
+    const Dataset data = blobs(192, 6, 1.5);
+    const Network<float> net(NetworkSpec{{6, 16, 3}}, 3);
+    OptimizerSpec sgd;
+    sgd.learning_rate = 0.05;
+    const auto steps = training_steps_on(Device::cuda, net, data, sgd, 64);  // 3 batches
+    EXPECT_NO_THROW(steps(2));
+    EXPECT_NO_THROW(steps(7));  // rewinds twice
+    EXPECT_THROW(training_steps_on(Device::cuda, net, data, sgd, 100), Error);  // 192 rows are no whole batches
 }
 
 INSTANTIATE_TEST_SUITE_P(Optimizers, CudaTraining,
@@ -305,8 +430,8 @@ TEST(CudaTrainingRuns, Fp32IsBitwiseTheSameEveryRun) {
     SKIP_WITHOUT_GPU();
     const Dataset data = blobs(500, 6, 1.5);
     Network<float> first(NetworkSpec{{6, 32, 16, 3}}, 7), second = first;
-    const auto a = train_on(Device::cuda, first, data, nullptr, short_run(OptimizerKind::adam));
-    const auto b = train_on(Device::cuda, second, data, nullptr, short_run(OptimizerKind::adam));
+    const auto a = train(first, data, nullptr, on(Device::cuda, short_run(OptimizerKind::adam)));
+    const auto b = train(second, data, nullptr, on(Device::cuda, short_run(OptimizerKind::adam)));
     EXPECT_EQ(std::memcmp(first.parameters().data(), second.parameters().data(), first.parameters().size_bytes()), 0);
     for (std::size_t e = 0; e < a.size(); ++e) EXPECT_EQ(a[e].train_loss, b[e].train_loss);
 }
@@ -319,7 +444,7 @@ TEST(CudaTrainingRuns, RegressionAndReducedPrecisionsLearn) {
     options.epochs = 10;
     for (Precision precision : {Precision::fp32, Precision::tf32, Precision::bf16}) {
         Network<float> net(NetworkSpec{{6, 32, 3}, Activation::tanh, std::nullopt, Loss::mse}, 7);
-        const auto history = train_on(Device::cuda, net, data, nullptr, options, precision);
+        const auto history = train(net, data, nullptr, on(Device::cuda, options, precision));
         EXPECT_LT(history.back().train_loss, 0.7 * history.front().train_loss) << precision_name(precision);
     }
 }
@@ -329,7 +454,7 @@ TEST(CudaTrainingRuns, RefusesWhatTheGpuDoesNotDo) {
     Network<float> net(NetworkSpec{{6, 8, 3}}, 1);
     TrainOptions options = short_run(OptimizerKind::sgd);
     options.dropout = 0.5;
-    EXPECT_THROW(train_on(Device::cuda, net, blobs(90, 6, 1.5), nullptr, options), Error);
+    EXPECT_THROW(train(net, blobs(90, 6, 1.5), nullptr, on(Device::cuda, options)), Error);
 }
 
 TEST(CudaTrainingRuns, DivergenceStopsNamingTheEpochAndStep) {
@@ -340,7 +465,7 @@ TEST(CudaTrainingRuns, DivergenceStopsNamingTheEpochAndStep) {
     TrainOptions options = short_run(OptimizerKind::sgd);
     options.optimizer.learning_rate = 1e6;
     try {
-        train_on(Device::cuda, net, data, nullptr, options);
+        train(net, data, nullptr, on(Device::cuda, options));
         FAIL() << "a learning rate of 1e6 trained";
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("training diverged: the loss is "), std::string::npos) << e.what();

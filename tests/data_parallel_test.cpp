@@ -55,6 +55,22 @@ private:
     std::barrier<std::function<void()>> read_;
 };
 
+// Threads standing for processes: rank `rank` of `size`, summing through shared ThreadSums.
+class ThreadCommunicator : public Communicator {
+public:
+    ThreadCommunicator(int rank, int size, ThreadSum<float>& floats, ThreadSum<double>& doubles)
+        : rank_(rank), size_(size), floats_(floats), doubles_(doubles) {}
+    int rank() const override { return rank_; }
+    int size() const override { return size_; }
+    void sum(std::span<float> buffer) override { floats_(buffer); }
+    void sum(std::span<double> buffer) override { doubles_(buffer); }
+
+private:
+    int rank_, size_;
+    ThreadSum<float>& floats_;
+    ThreadSum<double>& doubles_;
+};
+
 TrainOptions options(OptimizerKind kind, double dropout = 0) {
     TrainOptions o;
     o.dropout = dropout;
@@ -84,13 +100,10 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
                 threads.emplace_back([&, r] {
                     const std::size_t begin = data.samples() * r / ranks, end = data.samples() * (r + 1) / ranks;
                     const Dataset part = shard(data, begin, end);
-                    DataParallel parallel{data.samples(), begin, std::ref(sum), std::ref(sum_doubles)};
-                    if (overlap) {  // started sums finish at once here: what is checked is their order
-                        parallel.start_sum = std::ref(sum);
-                        parallel.finish_sums = [] {};
-                    }
+                    // Started sums (overlap) finish at once here: what is checked is their order.
+                    ThreadCommunicator processes(int(r), int(ranks), sum, sum_doubles);
                     TrainOptions o = options(kind, dropout);
-                    o.parallel = &parallel;
+                    o.parallel = DataParallel{&processes, data.samples(), begin, overlap};
                     histories[r] = train(nets[r], part, &part, o);
                 });
             }

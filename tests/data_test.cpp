@@ -71,10 +71,11 @@ std::string error_message(Action&& action) {
     return {};
 }
 
-void expect_contains(const std::string& message, std::initializer_list<std::string_view> parts) {
-    for (const std::string_view part : parts)
+void expect_contains(const std::string& message, std::initializer_list<std::string> parts) {
+    for (const std::string& part : parts)
         EXPECT_NE(message.find(part), std::string::npos) << "'" << part << "' missing in: " << message;
 }
+
 
 class DataTest : public ::testing::Test {
 protected:
@@ -461,6 +462,73 @@ TEST_F(DataTest, CsvMediansOfManyRowsAreExactOnAnyThreadCount) {
         ASSERT_EQ(data.columns.size(), 2u);
         EXPECT_EQ(data.columns[0].fill, expected_spread) << threads << " threads";
         EXPECT_EQ(data.columns[1].fill, expected_crowded) << threads << " threads";
+    }
+    nabla::set_threads(0);
+}
+
+// A file large enough to be read by several threads at once, a part each: whatever the thread
+// count, the same data set, and the same error (the first in the file).
+std::string many_rows_csv(int rows) {
+    std::string text = "id_less,a,b,port,deck,label\n";
+    const char* ports[] = {"S", "C", "Q"};
+    const char* decks[] = {"A", "B"};
+    for (int i = 0; i < rows; ++i) {
+        if (i % 997 == 0) text += "\n  \n";  // blank lines, some at a part's cut
+        char line[128];
+        // Categorical columns whose numbers and words fall in different parts of the file, so that
+        // a part that read only numbers in one must still give its rows their texts: `port` has
+        // words in the first 60% of the rows and numbers after, `deck` numbers in the first 40%.
+        const std::string port = i % 13 == 0 ? "NA" : i < rows * 6 / 10 ? ports[i % 3] : std::to_string(i % 4);
+        const std::string deck = i < rows * 4 / 10 ? std::to_string(i % 5) : decks[i % 2];
+        std::snprintf(line, sizeof line, "%d,%.5f,%s,%s,%s,%s\n", i, (i % 101) * 0.37 - 5, i % 17 == 0 ? "" : "2.5e-3",
+                      port.c_str(), deck.c_str(), i % 7 < 3 ? "yes" : "no");
+        text += line;
+    }
+    text.pop_back();  // no line end after the last row
+    return text;
+}
+
+TEST_F(DataTest, CsvReadInPartsIsTheSameOnAnyThreadCount) {
+    const std::string text = many_rows_csv(130000);
+    ASSERT_GT(text.size(), std::size_t(3) << 20);  // parts of at least 1 MiB each for 3 threads
+    const std::string csv_path = file("many.csv", text);
+    nabla::set_threads(1);
+    const Dataset one = nabla::load_dataset(csv_path);
+    ASSERT_EQ(one.samples(), 130000u);
+    for (const int threads : {2, 3}) {
+        nabla::set_threads(threads);
+        const Dataset many = nabla::load_dataset(csv_path);
+        EXPECT_EQ(many.x.data, one.x.data) << threads << " threads";
+        EXPECT_EQ(many.y.data, one.y.data) << threads << " threads";
+        EXPECT_EQ(many.class_names, one.class_names);
+        EXPECT_EQ(many.feature_names, one.feature_names);
+        ASSERT_EQ(many.columns.size(), one.columns.size());
+        for (std::size_t k = 0; k < one.columns.size(); ++k) {
+            EXPECT_EQ(many.columns[k].kind, one.columns[k].kind) << one.columns[k].name;
+            EXPECT_EQ(many.columns[k].categories, one.columns[k].categories) << one.columns[k].name;
+            EXPECT_EQ(many.columns[k].fill, one.columns[k].fill) << one.columns[k].name;
+            EXPECT_EQ(many.columns[k].missing_category, one.columns[k].missing_category) << one.columns[k].name;
+        }
+    }
+    EXPECT_EQ(one.columns[3].kind, nabla::InputColumn::Kind::categorical);  // words, and the numbers as words
+    EXPECT_EQ(one.columns[3].categories, (std::vector<std::string>{"0", "1", "2", "3", "C", "Q", "S"}));
+    EXPECT_EQ(one.columns[4].categories, (std::vector<std::string>{"0", "1", "2", "3", "4", "A", "B"}));
+
+    // The first bad field in the file is the one named, wherever the parts are cut.
+    std::string bad = text;
+    const auto late = bad.find("\n50000,"), early = bad.find("\n700,");
+    bad.insert(bad.find(',', late + 1) + 1, "x");  // field 2 of the row with id 50000
+    const std::string late_only = file("late.csv", bad);
+    bad.insert(bad.find(',', early + 1) + 1, "y");
+    const std::string both = file("both.csv", bad);
+    // Row i's line: after the header, and two blank lines before every 997th row.
+    const auto line_of = [](int i) { return std::to_string(2 + i + 2 * (i / 997 + 1)); };
+    for (const int threads : {1, 2, 3}) {
+        nabla::set_threads(threads);
+        expect_contains(error_message([&] { nabla::load_dataset(late_only); }),
+                        {"late.csv:" + line_of(50000) + ": field 2 ('a'): expected a number, got 'x"});
+        expect_contains(error_message([&] { nabla::load_dataset(both); }),
+                        {"both.csv:" + line_of(700) + ": field 2 ('a'): expected a number, got 'y"});
     }
     nabla::set_threads(0);
 }

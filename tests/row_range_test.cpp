@@ -92,9 +92,12 @@ TEST(StandardizeAcrossProcesses, FitsTheStatisticsOfAllRows) {
     Matrix<float> x(3, 2);
     x.data = {1, 10, 2, 20, 6, 30};
     const Preprocessing alone = Preprocessing::standardize_fit(x);
-    const Preprocessing doubled = Preprocessing::standardize_fit(x, [](std::span<double> sums) {
-        for (double& s : sums) s *= 2;
-    });
+    struct Twice : Communicator {
+        void sum(std::span<double> sums) override {
+            for (double& s : sums) s *= 2;
+        }
+    } twice;
+    const Preprocessing doubled = Preprocessing::standardize_fit(x, twice);
     EXPECT_EQ(doubled.offset, alone.offset);
     EXPECT_EQ(doubled.scale, alone.scale);
 }

@@ -3,12 +3,14 @@
 // model; rank 0 alone prints and writes files. Alone, everything here is the identity.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
 #include <span>
 #include <string>
 
+#include "nabla/communicator.hpp"
 #include "nabla/dataset.hpp"
 #include "nabla/trainer.hpp"
 
@@ -16,17 +18,12 @@ namespace nabla::cli {
 
 // The processes that train one model: this one alone (the default), or the ranks of an MPI job.
 struct Processes {
-    int rank = 0;
-    int count = 1;
-    int local_rank = 0;  // among the processes on this machine
-    std::function<void(std::span<float>)> sum;          // adds a buffer across the processes, in place;
-    std::function<void(std::span<double>)> sum_doubles;  // both unset alone
-    std::function<void(std::span<std::byte>)> broadcast;  // rank 0's bytes to all; unset alone
-    std::function<void(std::span<float>)> start_sum;      // as DataParallel's; unset alone
-    std::function<void()> finish_sums;
+    Communicator* communicator = &alone();  // not owned
 
-    bool together() const { return count > 1; }
-    bool leader() const { return rank == 0; }  // the one that prints and writes files
+    int rank() const { return communicator->rank(); }
+    int count() const { return communicator->size(); }
+    bool together() const { return count() > 1; }
+    bool leader() const { return rank() == 0; }  // the one that prints and writes files
 
     // This process's share of a source's n samples when together, rows [n·rank/count,
     // n·(rank+1)/count) (a counting pass finds n; Error when n < count); none alone: all of them.
@@ -34,14 +31,34 @@ struct Processes {
     // The sum of a count across the processes.
     std::size_t total(std::size_t mine) const;
     // Metrics of everyone's rows, from each process's metrics of its own.
-    Metrics combine(const Metrics& mine) const;
+    Metrics combine(const Metrics& mine) const { return combine_across_processes(mine, *communicator); }
 };
 
-// The trainer's hook for training together: this process holds rows [first, first + its rows) of
-// `samples`; with `overlap`, each layer's gradient sum starts during the backward pass. The time
-// its sums take is added to `seconds`, for the report after training.
-DataParallel data_parallel(const Processes& processes, std::size_t samples, std::size_t first, bool overlap,
-                           double& seconds);
+// A communicator that adds the time its sums take to `seconds`, for the report after training:
+// all of it, or when the sums overlap the backward pass, the time spent starting them and then
+// waiting for what the backward pass did not hide.
+class TimedSums : public Communicator {
+public:
+    TimedSums(Communicator& inner, double& seconds) : inner_(inner), seconds_(seconds) {}
+    int rank() const override { return inner_.rank(); }
+    int size() const override { return inner_.size(); }
+    int local_rank() const override { return inner_.local_rank(); }
+    void sum(std::span<float> buffer) override { timed([&] { inner_.sum(buffer); }); }
+    void sum(std::span<double> buffer) override { timed([&] { inner_.sum(buffer); }); }
+    void start_sum(std::span<float> buffer) override { timed([&] { inner_.start_sum(buffer); }); }
+    void finish_sums() override { timed([&] { inner_.finish_sums(); }); }
+    void broadcast(std::span<std::byte> buffer) override { inner_.broadcast(buffer); }
+
+private:
+    template <class F>
+    void timed(const F& call) {
+        const auto start = std::chrono::steady_clock::now();
+        call();
+        seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    Communicator& inner_;
+    double& seconds_;
+};
 
 // Runs a command as this process's part of the run: under an MPI launcher (mpirun, srun), as one rank
 // of the job, where an error on any rank ends every rank at once instead of leaving the others

@@ -74,7 +74,7 @@ EpochMetrics in_target_units(EpochMetrics m, const std::optional<TargetScaling>&
 // "4 threads", or "1 threads × 2 processes" when processes train together.
 std::string workers(const Processes& processes) {
     const std::string threads_each = std::to_string(threads()) + " threads";
-    return processes.together() ? threads_each + " × " + std::to_string(processes.count) + " processes" : threads_each;
+    return processes.together() ? threads_each + " × " + std::to_string(processes.count()) + " processes" : threads_each;
 }
 
 // How much of the training time the processes spent adding their gradients (docs/distributed.md).
@@ -123,39 +123,30 @@ void check_memory(const NetworkSpec& spec, const TrainFlags& f, const TrainOptio
                     ", more than the " + format_bytes(allowed) + " allowed (--max-memory, default: the memory available)");
 }
 
-// `checkpoint`: the run to resume, or null for a new run. Processes training together each load
-// their share of the rows and train the same model; the first alone prints and writes files.
-int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, const Checkpoint* checkpoint,
-              const Processes& processes) {
-    if (processes.together() && f.val_split > 0)
-        throw Error("--val-split cannot hold rows out when processes train together (each holds only its share); "
-                    "give the held-out rows as a file of their own with --test");
-    check_files(f);
-    set_threads(f.threads.value_or(processes.together() ? 1 : 0));  // processes sharing a machine share its cores
-    const Placement where = f.device.placement();
-    LoadOptions load;
-    load.target = f.target;
-    load.ignore = parse_names(f.ignore);
-    load.delimiter = parse_delimiter(f.delimiter);
-    load.missing_is_error = parse_missing_is_error(f.missing);
-    if (!f.task.empty()) load.task = parse_task(f.task);
-    load.rows = processes.rows_of(f.data);
+// The rows of --data as this process trains on them (its share, under mpirun), with the loader's
+// notes printed once; refuses classification data of a single class.
+Dataset load_training_rows(const TrainFlags& f, const LoadOptions& load, const Processes& processes) {
     Dataset all = load_dataset(f.data, load);
     if (processes.leader()) print_notes(all);
     if (all.task == Task::classification && all.class_names.size() < 2)
         throw Error(f.data + ": every row has the same class" +
                     (all.class_names.empty() ? std::string() : " " + data::quoted(all.class_names[0])) +
                     ": a classifier needs at least two (for a numeric target, use --task regression)");
+    return all;
+}
 
-    // Preprocessing is fitted on the training part only, then applied to every part alike.
-    Dataset train = std::move(all), validation;
-    if (f.val_split > 0) std::tie(train, validation) = split_dataset(train, f.val_split, f.seed);
-    const std::size_t samples = processes.total(train.samples());
-    const Preprocessing prep = checkpoint                ? checkpoint->model.preprocessing
-                               : train.pixels             ? Preprocessing::pixels(train.features())
-                               : f.no_standardize         ? Preprocessing::identity()
-                                                          : Preprocessing::standardize_fit(train.x, processes.sum_doubles);
+LoadOptions load_options(const TrainFlags& f) {
+    LoadOptions load;
+    load.target = f.target;
+    load.ignore = parse_names(f.ignore);
+    load.delimiter = parse_delimiter(f.delimiter);
+    load.missing_is_error = parse_missing_is_error(f.missing);
+    if (!f.task.empty()) load.task = parse_task(f.task);
+    return load;
+}
 
+// The network the flags describe, for data of train's shape.
+NetworkSpec network_spec(const TrainFlags& f, const Dataset& train) {
     NetworkSpec spec;
     spec.layers = {train.features()};
     if (!f.hidden.empty() && f.hidden != "none")
@@ -165,8 +156,16 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     spec.loss = !f.loss.empty() ? parse_loss(f.loss) : train.task == Task::classification ? Loss::cross_entropy : Loss::mse;
     if (!f.output_activation.empty()) spec.output = parse_activation(f.output_activation);
     spec.init = parse_init(f.init);
+    return spec;
+}
 
+// The model to train: a new network of `spec` (or the checkpoint's), with what reading data later
+// needs (preprocessing, names, columns, target).
+Model model_for(const TrainFlags& f, const NetworkSpec& spec, const Dataset& train, const Preprocessing& prep,
+                const Checkpoint* checkpoint) {
     Model model = checkpoint ? checkpoint->model : Model{Network<float>(spec, f.seed)};
+    if (checkpoint && model.network.spec().layers != spec.layers)
+        throw Error(checkpoint_file(f.checkpoint) + ": the checkpoint's network does not fit the training data");
     model.task = train.task;
     model.preprocessing = prep;
     model.class_names = train.class_names;
@@ -176,15 +175,104 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     // By name, so that eval and predict find it in any column order; an index stays an index.
     const bool by_index = !f.target.empty() && f.target.find_first_not_of("0123456789") == std::string::npos;
     model.target = by_index || train.target_column.empty() ? f.target : train.target_column;
+    return model;
+}
+
+// How to train, from the flags: the run's length, batch, optimizer, schedule and regularisation
+// (the callbacks and the processes are the caller's).
+TrainOptions train_options(const TrainFlags& f, std::size_t samples, Device device) {
+    TrainOptions options;
+    options.epochs = f.epochs ? f.epochs : default_epochs(samples, f.batch);
+    options.batch = f.batch;
+    options.optimizer.kind = parse_optimizer(f.optimizer);
+    options.optimizer.learning_rate = f.lr;
+    options.optimizer.momentum = f.momentum;
+    options.optimizer.nesterov = f.nesterov;
+    options.optimizer.weight_decay = f.weight_decay;
+    options.schedule.kind = parse_schedule(f.schedule);
+    options.dropout = f.dropout.value_or(default_dropout(samples, device));
+    options.seed = f.seed;
+    options.clip_norm = f.clip_norm;
+    options.on_divergence = parse_on_divergence(f.on_divergence);
+    return options;
+}
+
+// What the model file records of its training.
+void record_training(Model& model, const TrainFlags& f, const TrainOptions& options, std::size_t samples,
+                     const std::vector<EpochMetrics>& history, const std::optional<TargetScaling>& target_scaling) {
+    model.metadata = {{"created", utc_now()},
+                      {"nabla_version", version()},
+                      {"data", f.data},
+                      {"train_samples", std::to_string(samples)},
+                      {"epochs", std::to_string(options.epochs)},
+                      {"batch", std::to_string(f.batch)},
+                      {"optimizer", optimizer_name(options.optimizer.kind)},
+                      {"learning_rate", std::to_string(f.lr)},
+                      {"schedule", schedule_name(options.schedule.kind)},
+                      {"weight_decay", std::to_string(f.weight_decay)},
+                      {"dropout", std::to_string(options.dropout)},
+                      {"seed", std::to_string(f.seed)},
+                      {"final_train_loss", std::to_string(history.back().train_loss)}};
+    if (target_scaling && target_scaling->mean.size() == 1) {
+        model.metadata.emplace_back("target_mean", std::to_string(target_scaling->mean[0]));
+        model.metadata.emplace_back("target_stddev", std::to_string(target_scaling->stddev[0]));
+    }
+}
+
+// After training: the test result printed and recorded, then the model, log and plot written.
+void report(Model& model, const TrainFlags& f, const std::optional<Metrics>& tested,
+            const std::vector<EpochMetrics>& history) {
+    if (tested) {
+        const Metrics& e = *tested;
+        const bool classification = model.task == Task::classification;
+        model.metadata.emplace_back(classification ? "test_accuracy" : "test_rmse",
+                                    std::to_string(classification ? e.accuracy : e.rmse));
+        if (classification) std::printf("test accuracy: %.4f (loss %.4f, %zu samples)\n", e.accuracy, e.loss, e.samples);
+        else std::printf("test rmse: %.4f (loss %.4f, %zu samples)\n", e.rmse, e.loss, e.samples);
+    }
+    save_model(model, f.save);
+    std::printf("model saved to %s\n", f.save.c_str());
+    if (!f.log.empty()) write_metrics_csv(history, model.task, f.log);
+    if (!f.plot.empty()) {
+        const std::string validation = f.val_split > 0 || f.test.empty() ? "" : " (validation: " + f.test + ")";
+        write_learning_curve_svg(history, model.task, "nabla: " + f.data + validation, f.plot);
+        std::printf("learning curve written to %s\n", f.plot.c_str());
+    }
+}
+
+// `checkpoint`: the run to resume, or null for a new run. Processes training together each load
+// their share of the rows and train the same model; the first alone prints and writes files.
+// Flags → data and model → options → training → report.
+int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, const Checkpoint* checkpoint,
+              const Processes& processes) {
+    if (processes.together() && f.val_split > 0)
+        throw Error("--val-split cannot hold rows out when processes train together (each holds only its share); "
+                    "give the held-out rows as a file of their own with --test");
+    check_files(f);
+    set_threads(f.threads.value_or(processes.together() ? 1 : 0));  // processes sharing a machine share its cores
+    const Placement where = f.device.placement();
+    LoadOptions load = load_options(f);
+    load.rows = processes.rows_of(f.data);
+
+    // Preprocessing is fitted on the training part only, then applied to every part alike.
+    Dataset train = load_training_rows(f, load, processes), validation;
+    if (f.val_split > 0) std::tie(train, validation) = split_dataset(train, f.val_split, f.seed);
+    const std::size_t samples = processes.total(train.samples());
+    const Preprocessing prep = checkpoint                ? checkpoint->model.preprocessing
+                               : train.pixels             ? Preprocessing::pixels(train.features())
+                               : f.no_standardize         ? Preprocessing::identity()
+                                                          : Preprocessing::standardize_fit(train.x, *processes.communicator);
+    const NetworkSpec spec = network_spec(f, train);
+    Model model = model_for(f, spec, train, prep, checkpoint);
     // Regression targets are learnt standardised, and the scale folded into the output layer at the
     // end (TargetScaling): targets in the thousands learn as fast as targets near 1. Fitted on the
     // training rows, like the inputs' standardisation; a resumed run takes its checkpoint's.
     std::optional<TargetScaling> target_scaling;
     if (checkpoint) target_scaling = checkpoint->target_scaling;
     else if (model.task == Task::regression && spec.output_activation() == Activation::identity && !f.no_standardize)
-        target_scaling = TargetScaling::fit(train.y, processes.sum_doubles);
+        target_scaling = TargetScaling::fit(train.y, *processes.communicator);
 
-    // The held-out and test sets are read the way the model will read data later.
+    // The test set is read the way the model will read data later.
     std::optional<Dataset> test;
     if (!f.test.empty()) {
         LoadOptions test_load;
@@ -208,31 +296,14 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                              : test                   ? &*test
                                                       : nullptr;
 
-    const std::size_t epochs = f.epochs ? f.epochs : default_epochs(samples, f.batch);
-    TrainOptions options;
-    options.epochs = epochs;
-    options.batch = f.batch;
-    options.optimizer.kind = parse_optimizer(f.optimizer);
-    options.optimizer.learning_rate = f.lr;
-    options.optimizer.momentum = f.momentum;
-    options.optimizer.nesterov = f.nesterov;
-    options.optimizer.weight_decay = f.weight_decay;
-    options.schedule.kind = parse_schedule(f.schedule);
-    options.dropout = f.dropout.value_or(default_dropout(samples, where.device));
-    options.seed = f.seed;
-    options.clip_norm = f.clip_norm;
-    options.on_divergence = parse_on_divergence(f.on_divergence);
+    TrainOptions options = train_options(f, samples, where.device);
+    options.device = where.device;
+    options.precision = where.precision;
     check_memory(spec, f, options, samples);
     double summing_seconds = 0;
-    std::optional<DataParallel> parallel;
-    if (processes.together())
-        options.parallel =
-            &parallel.emplace(data_parallel(processes, samples, load.rows->begin, f.overlap_sums, summing_seconds));
-    if (checkpoint) {
-        if (checkpoint->model.network.spec().layers != spec.layers)
-            throw Error(checkpoint_file(f.checkpoint) + ": the checkpoint's network does not fit the training data");
-        options.resume = &checkpoint->state;
-    }
+    TimedSums timed_sums(*processes.communicator, summing_seconds);
+    if (processes.together()) options.parallel = DataParallel{&timed_sums, samples, load.rows->begin, f.overlap_sums};
+    if (checkpoint) options.resume = &checkpoint->state;
     if (!f.checkpoint.empty() && processes.leader()) {
         std::filesystem::create_directories(f.checkpoint);
         options.checkpoint_every = f.checkpoint_every;
@@ -242,18 +313,19 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
             save_checkpoint(model, with_arguments, path, target_scaling);
         };
     }
-
     const bool quiet = f.quiet || !processes.leader();
     ProgressBar progress(!quiet && stderr_is_terminal());
     auto start_epoch = [&](std::size_t epoch) {
-        progress.start("epoch " + std::to_string(epoch) + "/" + std::to_string(epochs));
+        progress.start("epoch " + std::to_string(epoch) + "/" + std::to_string(options.epochs));
     };
     options.on_batch = [&](std::size_t done, std::size_t total, double loss) { progress.update(done, total, loss); };
     options.on_epoch = [&](const EpochMetrics& m) {
         progress.finish();
-        if (!quiet) print_epoch(in_target_units(m, target_scaling), epochs, train.task, f.val_split > 0 ? "val" : "test");
+        if (!quiet)
+            print_epoch(in_target_units(m, target_scaling), options.epochs, train.task, f.val_split > 0 ? "val" : "test");
         start_epoch(m.epoch + 1);
     };
+
     start_epoch(checkpoint ? checkpoint->state.epoch : 1);
     if (checkpoint && !quiet)
         std::printf("resuming at epoch %zu, sample %zu of %zu\n", checkpoint->state.epoch, checkpoint->state.position,
@@ -263,7 +335,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                     f.data.c_str(), samples, train.features(), train.y.cols, model.network.parameters().size(),
                     workers(processes).c_str());
     const auto started = std::chrono::steady_clock::now();
-    std::vector<EpochMetrics> history = train_on(where.device, model.network, train, watched, options, where.precision);
+    std::vector<EpochMetrics> history = nabla::train(model.network, train, watched, options);
     if (target_scaling) {
         target_scaling->fold_into(model.network);
         for (EpochMetrics& m : history) m = in_target_units(m, target_scaling);
@@ -275,41 +347,9 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     std::optional<Metrics> tested;
     if (test) tested = processes.combine(evaluate_on(where.device, model.network, *test, where.precision));
     if (!processes.leader()) return 0;
-    if (processes.together() && !f.quiet) print_summing_share(summing_seconds, training_seconds, processes.count);
-
-    model.metadata = {{"created", utc_now()},
-                      {"nabla_version", version()},
-                      {"data", f.data},
-                      {"train_samples", std::to_string(samples)},
-                      {"epochs", std::to_string(epochs)},
-                      {"batch", std::to_string(f.batch)},
-                      {"optimizer", optimizer_name(options.optimizer.kind)},
-                      {"learning_rate", std::to_string(f.lr)},
-                      {"schedule", schedule_name(options.schedule.kind)},
-                      {"weight_decay", std::to_string(f.weight_decay)},
-                      {"dropout", std::to_string(options.dropout)},
-                      {"seed", std::to_string(f.seed)},
-                      {"final_train_loss", std::to_string(history.back().train_loss)}};
-    if (target_scaling && target_scaling->mean.size() == 1) {
-        model.metadata.emplace_back("target_mean", std::to_string(target_scaling->mean[0]));
-        model.metadata.emplace_back("target_stddev", std::to_string(target_scaling->stddev[0]));
-    }
-    if (tested) {
-        const Metrics& e = *tested;
-        const bool classification = model.task == Task::classification;
-        model.metadata.emplace_back(classification ? "test_accuracy" : "test_rmse",
-                                    std::to_string(classification ? e.accuracy : e.rmse));
-        if (classification) std::printf("test accuracy: %.4f (loss %.4f, %zu samples)\n", e.accuracy, e.loss, e.samples);
-        else std::printf("test rmse: %.4f (loss %.4f, %zu samples)\n", e.rmse, e.loss, e.samples);
-    }
-    save_model(model, f.save);
-    std::printf("model saved to %s\n", f.save.c_str());
-    if (!f.log.empty()) write_metrics_csv(history, model.task, f.log);
-    if (!f.plot.empty()) {
-        const std::string title = "nabla: " + f.data + (f.val_split > 0 ? "" : test ? " (validation: " + f.test + ")" : "");
-        write_learning_curve_svg(history, model.task, title, f.plot);
-        std::printf("learning curve written to %s\n", f.plot.c_str());
-    }
+    if (processes.together() && !f.quiet) print_summing_share(summing_seconds, training_seconds, processes.count());
+    record_training(model, f, options, samples, history, target_scaling);
+    report(model, f, tested, history);
     return 0;
 }
 

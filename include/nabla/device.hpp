@@ -21,39 +21,12 @@
 
 namespace nabla {
 
-/// Where the passes run.
-enum class Device : std::uint8_t {
-    cpu,   ///< this machine's processor (OpenBLAS)
-    cuda,  ///< an NVIDIA GPU (cuBLAS and nabla's kernels)
-};
-
-const char* device_name(Device device);  ///< "cpu" or "cuda"
-Device parse_device(const std::string& name);  ///< accepts the names device_name gives; Error otherwise
-
-/// The arithmetic of the GPU's matrix products. The rest of a step (activations, errors, losses,
-/// sums, the optimizer) and the master copy of the weights are fp32 in every precision.
-enum class Precision : std::uint8_t {
-    fp32,  ///< IEEE single precision, bitwise the same from run to run
-    tf32,  ///< tensor cores: inputs rounded to TF32 (10-bit mantissa), fp32 accumulation
-    bf16,  ///< bf16 copies of weights, activations and errors as inputs, fp32 accumulation
-};
-
-const char* precision_name(Precision precision);  ///< "fp32", "tf32" or "bf16"
-Precision parse_precision(const std::string& name);  ///< accepts the names precision_name gives; Error otherwise
-
 /// True when this nabla was built with the CUDA backend and a GPU it can run on is present.
 bool cuda_available();
 
 /// Throws Error unless `device` can run here in `precision`: "--device cuda: …" saying why the GPU
 /// cannot be used, or that the CPU computes in fp32 only. Every function below checks this first.
 void check_device(Device device, Precision precision);
-
-/// train() on a device. The CUDA backend takes every option but dropout, gradient clipping,
-/// skipping diverged batches, checkpoints and data-parallel training, and calls on_batch once per
-/// epoch. Error ("--device cuda: …") when the device cannot be used or an option is not supported
-/// there; on the CPU, the precision must be fp32.
-std::vector<EpochMetrics> train_on(Device device, Network<float>& net, const Dataset& data, const Dataset* validation,
-                                   const TrainOptions& options, Precision precision = Precision::fp32);
 
 /// evaluate() on a device.
 Evaluation evaluate_on(Device device, const Network<float>& net, const Dataset& data,

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "nabla/communicator.hpp"
 #include "nabla/matrix.hpp"
 
 namespace nabla {
@@ -26,10 +27,9 @@ struct Preprocessing {
     /// x' = x / max_value, for images of `features` pixels.
     static Preprocessing pixels(std::size_t features, float max_value = 255.0f);
     /// Per-feature mean and 1/stddev of x (constant features get scale 1). In data-parallel training
-    /// each process holds some of the rows: `sum_across` adds a buffer across the processes in place,
-    /// so that every process fits the mean and stddev of all the rows together.
-    static Preprocessing standardize_fit(const Matrix<float>& x,
-                                         const std::function<void(std::span<double>)>& sum_across = {});
+    /// each process holds some of the rows, and `processes` sums across them, so that every process
+    /// fits the mean and stddev of all the rows together.
+    static Preprocessing standardize_fit(const Matrix<float>& x, Communicator& processes = alone());
 
     void apply(Matrix<float>& x) const;  ///< Error when x.cols differs from the fitted feature count
     std::string describe() const;        ///< one line for `nabla info`
@@ -43,9 +43,9 @@ struct TargetScaling {
     std::vector<double> mean;    ///< one per output
     std::vector<double> stddev;  ///< one per output (1 for a constant target)
 
-    /// The mean and standard deviation of each column of y; `sum_across` as in
+    /// The mean and standard deviation of each column of y; `processes` as in
     /// Preprocessing::standardize_fit, for data-parallel training.
-    static TargetScaling fit(const Matrix<float>& y, const std::function<void(std::span<double>)>& sum_across = {});
+    static TargetScaling fit(const Matrix<float>& y, Communicator& processes = alone());
 
     void apply(Matrix<float>& y) const;  ///< y ← (y − mean) / stddev, per column
     /// For an identity output layer a^F = W z + b trained on scaled targets: W ← stddev ⊙ W (row j

@@ -11,9 +11,11 @@
 #include <array>
 #include <vector>
 
+#include "nabla/communicator.hpp"
 #include "nabla/dataset.hpp"
 #include "nabla/network.hpp"
 #include "nabla/optimizer.hpp"
+#include "nabla/placement.hpp"
 #include "nabla/schedule.hpp"
 
 namespace nabla {
@@ -56,35 +58,25 @@ struct TrainingState {
     std::vector<std::string> arguments;  ///< how the run was started (the CLI's flags), to resume it
 };
 
-/// Data-parallel training (src/dist/): this process holds rows [first, first + data.samples()) of
-/// a training set of `samples` rows split across processes. Every process walks the same shuffled
-/// order of all the rows; each computes the gradient over the rows of the global batch it holds,
-/// `sum` adds a buffer across all processes in place (MPI_Allreduce), and every process then
+/// Data-parallel training (docs/distributed.md): this process holds rows [first, first +
+/// data.samples()) of a training set of `samples` rows split across `processes`. Every process
+/// walks the same shuffled order of all the rows; each computes the gradient over the rows of the
+/// global batch it holds, the gradients are summed across the processes, and every process then
 /// takes the identical step: the global batch, learning rate and results mean what they mean in
-/// one process.
-///
-/// On the GPU (`--device cuda`) each process takes one GPU and the gradients are summed there with
-/// NCCL, which `rank`, `processes`, `local_rank` and `broadcast` set up.
+/// one process. On the GPU (`--device cuda`) each process takes one GPU and the gradients are
+/// summed there with NCCL, which `processes` sets up.
 struct DataParallel {
-    std::size_t samples = 0;                             ///< rows of the whole training set, over all processes
-    std::size_t first = 0;                               ///< the first of them this process holds
-    std::function<void(std::span<float>)> sum;           ///< adds a buffer across all processes, in place
-    std::function<void(std::span<double>)> sum_doubles;  ///< the same for doubles (metrics)
-    int rank = 0;                                        ///< this process: 0 … processes − 1
-    int processes = 1;                                   ///< the processes training together
-    int local_rank = 0;  ///< this process among those on its machine: the GPU it takes
-    std::function<void(std::span<std::byte>)> broadcast;  ///< rank 0's bytes into every process's buffer
-    /// Optional, to overlap the sums with the backward pass: starts adding a buffer across all
-    /// processes in place (MPI_Iallreduce) and returns at once; the buffer stays put until
-    /// finish_sums. Unset: `sum`, once the backward pass is done.
-    std::function<void(std::span<float>)> start_sum;
-    std::function<void()> finish_sums;  ///< waits until every sum started has finished
+    Communicator* processes = nullptr;  ///< the processes training together (not owned; null: this one alone)
+    std::size_t samples = 0;            ///< rows of the whole training set, over all processes
+    std::size_t first = 0;              ///< the first of them this process holds
+    /// Start each layer's gradient sum as soon as the backward pass has it (Communicator::start_sum),
+    /// while the layers below are computed; else sum the whole gradient after the backward pass.
+    bool overlap_sums = false;
 };
 
 /// Metrics of every process's part of a data set combined as if measured on the whole (each mean
-/// weighted by its samples, the RMSE through its mean square); `sum` adds a buffer across the
-/// processes, as DataParallel::sum_doubles does.
-Metrics combine_across_processes(const Metrics& mine, const std::function<void(std::span<double>)>& sum);
+/// weighted by its samples, the RMSE through its mean square).
+Metrics combine_across_processes(const Metrics& mine, Communicator& processes);
 
 /// How to train: epochs, batches, optimizer, schedule, regularisation and callbacks.
 struct TrainOptions {
@@ -105,8 +97,8 @@ struct TrainOptions {
     std::function<void(const TrainingState&)> on_checkpoint;  ///< receives the state at each checkpoint
     const TrainingState* resume = nullptr;  ///< a checkpoint's state to continue from (null: a new run)
 
-    /// Training across processes; null for a single process.
-    const DataParallel* parallel = nullptr;
+    /// Training across processes; unset for a single process.
+    std::optional<DataParallel> parallel;
 
     /// Gradient clipping: the gradient is scaled down to this global L2 norm when longer (0: off).
     double clip_norm = 0.0;
@@ -114,6 +106,13 @@ struct TrainOptions {
     /// batch (stopping still if it keeps happening, or once the weights themselves are not finite).
     enum class OnDivergence : std::uint8_t { stop, skip_batch };
     OnDivergence on_divergence = OnDivergence::stop;  ///< stop or skip the batch
+
+    /// Where the run trains: the CPU, or a GPU (`Device::cuda`, in a nabla built with CUDA), whose
+    /// matrix products may use `precision`. The CUDA backend takes every option but dropout,
+    /// gradient clipping, skipping diverged batches and checkpoints, and calls on_batch once per
+    /// epoch; the CPU computes in fp32 only.
+    Device device = Device::cpu;
+    Precision precision = Precision::fp32;  ///< the GPU's matrix products: fp32, tf32 or bf16
 
     void validate() const;  ///< Error on an out-of-range value
 };
@@ -138,9 +137,10 @@ std::uint64_t training_memory_bytes(const NetworkSpec& spec, std::size_t batch, 
 /// Memory the system can give this process now (MemAvailable), or 0 where it cannot tell.
 std::uint64_t available_memory_bytes();
 
-/// Trains net on data; after each epoch evaluates `validation` if given. Throws Error if the data do
-/// not fit the network or contain non-finite values, or if the loss becomes NaN/Inf (naming the
-/// epoch and step).
+/// Trains net on data, on options.device; after each epoch evaluates `validation` if given. Throws
+/// Error if the device cannot be used ("--device cuda: …", or an option it does not support), if
+/// the data do not fit the network or contain non-finite values, or if the loss becomes NaN/Inf
+/// (naming the epoch and step).
 std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
                                 const TrainOptions& options);
 

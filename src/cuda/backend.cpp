@@ -75,7 +75,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
 
     // Data-parallel: every process walks the same order of all n rows and trains on the rows of
     // each batch it holds, as in the CPU trainer.
-    const DataParallel* parallel = options.parallel;
+    const DataParallel* parallel = options.parallel && options.parallel->processes ? &*options.parallel : nullptr;
     if (parallel) select_device(*parallel);
     const std::size_t n = parallel ? parallel->samples : data.samples();
     const std::size_t first = parallel ? parallel->first : 0;
@@ -120,7 +120,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
         if (validation)
             metrics.validation =
                 evaluate_outputs(net.spec().loss, *validation, predict_rows(run.network(), validation->x, batch));
-        if (validation && parallel) metrics.validation = combine_across_processes(*metrics.validation, parallel->sum_doubles);
+        if (validation && parallel) metrics.validation = combine_across_processes(*metrics.validation, *parallel->processes);
         history.push_back(metrics);
         if (options.on_epoch) options.on_epoch(metrics);
     }

@@ -21,9 +21,10 @@ cublasComputeType_t compute_type(Precision precision) {
 
 cublasOperation_t operation(bool transpose) { return transpose ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
-// This toolkit's cuBLAS: where the system finds libraries, else where the build found it.
-Cublas open_cublas() {
-    const SharedLibrary library("cuBLAS", {"libcublas.so." + std::to_string(CUBLAS_VER_MAJOR)}, NABLA_CUDA_LIBRARY_DIR,
+}  // namespace
+
+Cublas open_cublas(const std::string& file, const std::string& fallback_dir) {
+    const SharedLibrary library("cuBLAS", {file}, fallback_dir,
                                 "install the CUDA toolkit's cuBLAS, or add its directory to LD_LIBRARY_PATH");
     Cublas c;
     c.create = library.function<decltype(c.create)>("cublasCreate_v2");
@@ -36,10 +37,10 @@ Cublas open_cublas() {
     return c;
 }
 
-}  // namespace
-
+// This toolkit's cuBLAS: where the system finds libraries, else where the build found it.
 const Cublas& cublas() {
-    static const Cublas opened = open_cublas();
+    static const Cublas opened =
+        open_cublas("libcublas.so." + std::to_string(CUBLAS_VER_MAJOR), NABLA_CUDA_LIBRARY_DIR);
     return opened;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 
 #include "cuda/kernels.hpp"
 #include "cuda/runtime.hpp"
@@ -48,7 +49,9 @@ struct Cublas {
                            cudaDataType, int, cublasComputeType_t, cublasGemmAlgo_t);  // C++ overloads the name
     decltype(&cublasGetStatusString) status_string;
 };
-const Cublas& cublas();
+const Cublas& cublas();  // this toolkit's, opened once
+// cuBLAS from `file`, by the system's search path, else in fallback_dir.
+Cublas open_cublas(const std::string& file, const std::string& fallback_dir);
 
 class Blas {
 public:

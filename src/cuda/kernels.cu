@@ -35,37 +35,112 @@ __global__ void gather_rows_kernel(const float* rows, std::size_t cols, const st
     }
 }
 
-__global__ void add_bias_and_activate_kernel(Activation activation, const float* b, float* z, std::size_t count,
-                                             std::size_t k, bf16* a_copy) {
-    const std::size_t i = thread_index();
+// Index: 32-bit where the matrix has fewer than 2^32 elements (every practical layer), since the
+// column j = i % k is a 64-bit division otherwise, the kernel's most expensive instruction.
+template <class Index>
+__global__ void add_bias_and_activate_kernel(Activation activation, const float* b, float* z, Index count, Index k,
+                                             bf16* a_copy) {
+    const Index i = Index(blockIdx.x) * Index(blockDim.x) + Index(threadIdx.x);
     if (i >= count) return;
     const float a = math::sigma(activation, z[i] + b[i % k]);
     z[i] = a;
     write_copy(a_copy, i, a);
 }
 
-// Softmax needs the whole row: one thread per sample (output layers are narrow).
-__global__ void add_bias_and_softmax_kernel(const float* b, float* z, std::size_t n, std::size_t k, bf16* a_copy) {
-    const std::size_t i = thread_index();
-    if (i >= n) return;
-    float* row = z + i * k;
-    for (std::size_t j = 0; j < k; ++j) row[j] += b[j];
-    math::softmax_row(row, k);
-    for (std::size_t j = 0; j < k; ++j) write_copy(a_copy, i * k + j, row[j]);
+// Softmax and the output error need a whole row, and run the CPU's per-row functions on it: one
+// thread per row. Reading rows straight from global memory, neighbouring threads would be k floats
+// apart, so a block of threads instead stages its rows through shared memory, copied in and out by
+// consecutive threads at consecutive addresses (coalesced). A staged row is `stride` floats apart,
+// k rounded up to odd so that the threads of a warp reach 32 different banks. Rows too long to
+// stage (stride 0) are read in place.
+struct RowStage {
+    unsigned rows = 0;    // rows a block takes (its threads)
+    unsigned stride = 0;  // floats between staged rows; 0: not staged
+    std::size_t bytes = 0;  // the block's shared memory
+};
+
+// A block's staging for rows of k values, `arrays` matrices of them at once.
+RowStage row_stage(std::size_t k, unsigned arrays) {
+    constexpr std::size_t shared_bytes = 48 * 1024;  // what any kernel may use without opting in
+    const std::size_t stride = k | 1;
+    const std::size_t fit = shared_bytes / (arrays * stride * sizeof(float));
+    if (fit == 0) return {block_size, 0, 0};
+    const unsigned rows = unsigned(std::min<std::size_t>(block_size, fit));
+    return {rows, unsigned(stride), std::size_t(rows) * arrays * stride * sizeof(float)};
 }
 
-// One thread per sample, like the CPU's loop over rows in backward_into.
+// Copies the block's rows [first, first + here) of m (k columns) into stage, plus `add` (a row
+// vector) if given, coalesced.
+__device__ void stage_in(const float* m, std::size_t first, unsigned here, unsigned k, unsigned stride,
+                         const float* add, float* stage) {
+    for (unsigned e = threadIdx.x; e < here * k; e += blockDim.x) {
+        const unsigned r = e / k, j = e - r * k;
+        const float v = m[first * k + e];
+        stage[r * stride + j] = add ? v + add[j] : v;
+    }
+}
+
+// The reverse: staged rows back into m, and into its bf16 copy.
+__device__ void stage_out(const float* stage, std::size_t first, unsigned here, unsigned k, unsigned stride, float* m,
+                          bf16* copy) {
+    for (unsigned e = threadIdx.x; e < here * k; e += blockDim.x) {
+        const unsigned r = e / k, j = e - r * k;
+        const float v = stage[r * stride + j];
+        m[first * k + e] = v;
+        write_copy(copy, first * k + e, v);
+    }
+}
+
+__global__ void add_bias_and_softmax_kernel(const float* b, float* z, std::size_t n, unsigned k, unsigned stride,
+                                            bf16* a_copy) {
+    extern __shared__ float stage[];
+    const std::size_t first = std::size_t(blockIdx.x) * blockDim.x;
+    const unsigned here = unsigned(n - first < blockDim.x ? n - first : blockDim.x);
+    if (stride == 0) {  // in place: z^F + b, then softmax
+        if (threadIdx.x >= here) return;
+        float* row = z + (first + threadIdx.x) * k;
+        for (unsigned j = 0; j < k; ++j) row[j] += b[j];
+        math::softmax_row(row, k);
+        for (unsigned j = 0; j < k; ++j) write_copy(a_copy, (first + threadIdx.x) * k + j, row[j]);
+        return;
+    }
+    stage_in(z, first, here, k, stride, b, stage);
+    __syncthreads();
+    if (threadIdx.x < here) math::softmax_row(stage + threadIdx.x * stride, k);
+    __syncthreads();
+    stage_out(stage, first, here, k, stride, z, a_copy);
+}
+
+// Like the CPU's loop over rows in backward_into: d^F, L_i and whether row i is classified right.
 __global__ void output_error_kernel(Loss loss, Activation output, const float* a, const float* y, std::size_t n,
-                                    std::size_t k, float* d, bf16* d_copy, float* stats) {
-    const std::size_t i = thread_index();
-    if (i >= n) return;
-    const float* a_i = a + i * k;
-    const float* y_i = y + i * k;
+                                    unsigned k, unsigned stride, float* d, bf16* d_copy, float* stats) {
+    extern __shared__ float stage[];
+    const std::size_t first = std::size_t(blockIdx.x) * blockDim.x;
+    const unsigned here = unsigned(n - first < blockDim.x ? n - first : blockDim.x);
+    const std::size_t i = first + threadIdx.x;
+    const float *a_i = a + i * k, *y_i = y + i * k;
     float* d_i = d + i * k;
-    math::sample_output_error(loss, output, a_i, y_i, k, d_i);
-    for (std::size_t j = 0; j < k; ++j) write_copy(d_copy, i * k + j, d_i[j]);
-    stats[2 * i] = math::sample_loss(loss, a_i, y_i, k);
-    stats[2 * i + 1] = math::predicted_class(a_i, k) == math::predicted_class(y_i, k) ? 1.0f : 0.0f;
+    if (stride != 0) {
+        float* staged_a = stage;
+        float* staged_y = stage + blockDim.x * stride;
+        float* staged_d = staged_y + blockDim.x * stride;
+        stage_in(a, first, here, k, stride, nullptr, staged_a);
+        stage_in(y, first, here, k, stride, nullptr, staged_y);
+        __syncthreads();
+        a_i = staged_a + threadIdx.x * stride;
+        y_i = staged_y + threadIdx.x * stride;
+        d_i = staged_d + threadIdx.x * stride;
+    }
+    if (threadIdx.x < here) {
+        math::sample_output_error(loss, output, a_i, y_i, k, d_i);
+        stats[2 * i] = math::sample_loss(loss, a_i, y_i, k);
+        stats[2 * i + 1] = math::predicted_class(a_i, k) == math::predicted_class(y_i, k) ? 1.0f : 0.0f;
+        if (stride == 0)
+            for (unsigned j = 0; j < k; ++j) write_copy(d_copy, i * k + j, d_i[j]);
+    }
+    if (stride == 0) return;
+    __syncthreads();
+    stage_out(stage + 2 * blockDim.x * stride, first, here, k, stride, d, d_copy);
 }
 
 __global__ void multiply_by_sigma_prime_kernel(Activation activation, const float* a, float* d, std::size_t count,
@@ -121,21 +196,32 @@ __device__ bool is_bias(std::size_t i, const BiasRange* biases, std::size_t laye
     return false;
 }
 
+// Adam's bias corrections for the coming update, t = optimizer_steps + 1: 1 / (1 − β1^t) and
+// 1 / (1 − β2^t), as src/train/optimizer.cpp computes them (pow in double, then float). One thread
+// once a step, so that the update's threads read two floats instead of each taking two pows. It
+// runs on the device because the step count is there: a step graph replays without the host.
+__global__ void bias_corrections_kernel(double beta1, double beta2, const StepState* state, float* corrections) {
+    const double t = double(state->optimizer_steps + 1);
+    corrections[0] = 1.0f / float(1 - pow(beta1, t));
+    corrections[1] = 1.0f / float(1 - pow(beta2, t));
+}
+
 // src/train/optimizer.cpp's update, element for element, in the same float arithmetic.
 __global__ void update_parameters_kernel(OptimizerSpec spec, const BiasRange* biases, std::size_t layers,
                                          std::size_t count, float* theta, bf16* theta_copy, const float* g, float* m,
                                          float* v, const float* learning_rates, const StepState* state,
-                                         const float* loss_sum) {
+                                         const float* loss_sum, const float* corrections) {
     if (!isfinite(*loss_sum) || state->diverged_step >= 0) return;
     const float eta = learning_rates[state->step];
     const float mu = float(spec.momentum);
     const float b1 = float(spec.beta1), b2 = float(spec.beta2), eps = float(spec.epsilon);
-    const double t = double(state->optimizer_steps + 1);
-    const float correction1 = 1.0f / float(1 - pow(spec.beta1, t));
-    const float correction2 = 1.0f / float(1 - pow(spec.beta2, t));
+    const bool adam = spec.kind == OptimizerKind::adam || spec.kind == OptimizerKind::adamw;
+    const float correction1 = adam ? corrections[0] : 1.0f, correction2 = adam ? corrections[1] : 1.0f;
     const bool decoupled = spec.kind == OptimizerKind::adamw;
+    const float decay = float(spec.weight_decay);
     for (std::size_t i = thread_index(); i < count; i += thread_count()) {
-        const float lambda = is_bias(i, biases, layers) ? 0.0f : float(spec.weight_decay);
+        // Without weight decay, no element needs to know whether it is a bias.
+        const float lambda = decay == 0.0f || is_bias(i, biases, layers) ? 0.0f : decay;
         switch (spec.kind) {
             case OptimizerKind::sgd: theta[i] -= eta * (g[i] + lambda * theta[i]); break;
             case OptimizerKind::momentum: {
@@ -189,16 +275,28 @@ void gather_rows(cudaStream_t stream, const float* rows, std::size_t cols, const
 
 void add_bias_and_activate(cudaStream_t stream, Activation activation, const float* b, float* z, std::size_t n,
                            std::size_t k, bf16* a_copy) {
-    if (activation == Activation::softmax)
-        add_bias_and_softmax_kernel<<<blocks_for(n), block_size, 0, stream>>>(b, z, n, k, a_copy);
-    else
-        add_bias_and_activate_kernel<<<blocks_for(n * k), block_size, 0, stream>>>(activation, b, z, n * k, k, a_copy);
+    if (n == 0) return;
+    if (activation == Activation::softmax) {
+        const RowStage s = row_stage(k, 1);
+        const unsigned blocks = unsigned((n + s.rows - 1) / s.rows);
+        add_bias_and_softmax_kernel<<<blocks, s.rows, s.bytes, stream>>>(b, z, n, unsigned(k), s.stride, a_copy);
+    } else if (n * k < (std::size_t(1) << 32) - block_size) {
+        add_bias_and_activate_kernel<std::uint32_t><<<blocks_for(n * k), block_size, 0, stream>>>(
+            activation, b, z, std::uint32_t(n * k), std::uint32_t(k), a_copy);
+    } else {
+        add_bias_and_activate_kernel<std::size_t>
+            <<<blocks_for(n * k), block_size, 0, stream>>>(activation, b, z, n * k, k, a_copy);
+    }
     check_launch("add_bias_and_activate");
 }
 
 void output_error(cudaStream_t stream, Loss loss, Activation output, const float* a, const float* y, std::size_t n,
                   std::size_t k, float* d, bf16* d_copy, float* stats) {
-    output_error_kernel<<<blocks_for(n), block_size, 0, stream>>>(loss, output, a, y, n, k, d, d_copy, stats);
+    if (n == 0) return;
+    const RowStage s = row_stage(k, 3);  // a, y and d
+    const unsigned blocks = unsigned((n + s.rows - 1) / s.rows);
+    output_error_kernel<<<blocks, s.rows, s.bytes, stream>>>(loss, output, a, y, n, unsigned(k), s.stride, d, d_copy,
+                                                             stats);
     check_launch("output_error");
 }
 
@@ -217,6 +315,11 @@ std::size_t column_sums_scratch(std::size_t n, std::size_t k) { return sum_chunk
 
 void column_sums(cudaStream_t stream, const float* m, std::size_t n, std::size_t k, float alpha, float* out,
                  float* scratch) {
+    if (k == 0) return;
+    if (n == 0) {  // a sum over no rows: zero (and no chunks to divide the rows among)
+        check(cudaMemsetAsync(out, 0, k * sizeof(float), stream), "cudaMemsetAsync");
+        return;
+    }
     const std::size_t chunks = sum_chunks(n);
     const std::size_t rows_per_chunk = (n + chunks - 1) / chunks;
     const dim3 grid(unsigned((k + sum_columns - 1) / sum_columns), unsigned(chunks));
@@ -228,11 +331,16 @@ void column_sums(cudaStream_t stream, const float* m, std::size_t n, std::size_t
 
 void update_parameters(cudaStream_t stream, const OptimizerSpec& spec, const BiasRange* biases, std::size_t layers,
                        std::size_t count, float* theta, bf16* theta_copy, const float* g, float* m, float* v,
-                       const float* learning_rates, const StepState* state, const float* loss_sum) {
+                       const float* learning_rates, const StepState* state, const float* loss_sum,
+                       float* corrections) {
+    if (spec.kind == OptimizerKind::adam || spec.kind == OptimizerKind::adamw) {
+        bias_corrections_kernel<<<1, 1, 0, stream>>>(spec.beta1, spec.beta2, state, corrections);
+        check_launch("update_parameters");
+    }
     // Enough blocks to fill the GPU; each thread then takes every (grid size)-th parameter.
     const unsigned blocks = std::min(blocks_for(count), 4096u);
     update_parameters_kernel<<<blocks, block_size, 0, stream>>>(spec, biases, layers, count, theta, theta_copy, g, m, v,
-                                                                learning_rates, state, loss_sum);
+                                                                learning_rates, state, loss_sum, corrections);
     check_launch("update_parameters");
 }
 

@@ -61,7 +61,7 @@ void to_bf16(cudaStream_t stream, const float* x, bf16* copy, std::size_t count)
 
 // out[j] = alpha · Σ_i m[i, j] over an n × k matrix: ∂L_T/∂b^l = (1/n) Σ_i d^l_i with alpha = 1/n.
 // The sum runs in a fixed order, so the result is bitwise the same every run; scratch holds
-// column_sums_scratch(n, k) floats.
+// column_sums_scratch(n, k) floats. n = 0 gives zeros.
 std::size_t column_sums_scratch(std::size_t n, std::size_t k);
 void column_sums(cudaStream_t stream, const float* m, std::size_t n, std::size_t k, float alpha, float* out,
                  float* scratch);
@@ -70,9 +70,11 @@ void column_sums(cudaStream_t stream, const float* m, std::size_t n, std::size_t
 // Optimizer<float>::step does it (weight decay on weights, not on the biases), with η =
 // learning_rates[state->step]. Skipped when the batch's loss sum is not finite or the epoch has
 // diverged: a diverged gradient never reaches θ. theta_copy: θ's bf16 copy, refreshed.
+// corrections: 2 floats of device memory for Adam's bias corrections, computed once per step.
 void update_parameters(cudaStream_t stream, const OptimizerSpec& spec, const BiasRange* biases, std::size_t layers,
                        std::size_t count, float* theta, bf16* theta_copy, const float* g, float* m, float* v,
-                       const float* learning_rates, const StepState* state, const float* loss_sum);
+                       const float* learning_rates, const StepState* state, const float* loss_sum,
+                       float* corrections);
 
 // The end of a step of n samples: L_T = loss_and_correct[0] / n and the correct count into the
 // epoch's sums (or the step marked as diverged), and the step counters advanced.

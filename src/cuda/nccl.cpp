@@ -1,8 +1,10 @@
 #include "cuda/nccl.hpp"
 
-#include <array>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
+#include <thread>
 
 #include "core/shared_library.hpp"
 #include "cuda/runtime.hpp"
@@ -15,10 +17,21 @@
 namespace nabla::cuda {
 
 void select_device(const DataParallel& parallel) {
-    int devices = 0;
+    int devices = 0;  // counting the GPUs makes no context; cudaSetDevice makes this GPU's
     check(cudaGetDeviceCount(&devices), "cudaGetDeviceCount");
     if (devices == 0) throw Error("--device cuda: no CUDA GPU on this machine");
-    check(cudaSetDevice(parallel.local_rank % devices), "cudaSetDevice");
+    check(cudaSetDevice(parallel.processes->local_rank() % devices), "cudaSetDevice");
+}
+
+std::chrono::duration<double> nccl_timeout() {
+    if (const char* value = std::getenv("NABLA_NCCL_TIMEOUT")) {
+        char* end = nullptr;
+        const double seconds = std::strtod(value, &end);
+        if (end == value || *end != '\0' || !(seconds > 0))
+            throw Error(std::string("NABLA_NCCL_TIMEOUT must be a number of seconds above 0, not '") + value + "'");
+        return std::chrono::duration<double>(seconds);
+    }
+    return std::chrono::duration<double>(300);
 }
 
 #ifdef NABLA_HAS_NCCL
@@ -27,8 +40,11 @@ namespace {
 
 struct NcclApi {
     decltype(&ncclGetUniqueId) get_unique_id;
-    decltype(&ncclCommInitRank) comm_init_rank;
+    decltype(&ncclCommInitRankConfig) comm_init_rank_config;
+    decltype(&ncclCommGetAsyncError) comm_get_async_error;
+    decltype(&ncclCommFinalize) comm_finalize;
     decltype(&ncclCommDestroy) comm_destroy;
+    decltype(&ncclCommAbort) comm_abort;
     decltype(&ncclAllReduce) all_reduce;
     decltype(&ncclGroupStart) group_start;
     decltype(&ncclGroupEnd) group_end;
@@ -43,8 +59,11 @@ const NcclApi& nccl() {
                                     "LD_LIBRARY_PATH");
         NcclApi a;
         a.get_unique_id = library.function<decltype(a.get_unique_id)>("ncclGetUniqueId");
-        a.comm_init_rank = library.function<decltype(a.comm_init_rank)>("ncclCommInitRank");
+        a.comm_init_rank_config = library.function<decltype(a.comm_init_rank_config)>("ncclCommInitRankConfig");
+        a.comm_get_async_error = library.function<decltype(a.comm_get_async_error)>("ncclCommGetAsyncError");
+        a.comm_finalize = library.function<decltype(a.comm_finalize)>("ncclCommFinalize");
         a.comm_destroy = library.function<decltype(a.comm_destroy)>("ncclCommDestroy");
+        a.comm_abort = library.function<decltype(a.comm_abort)>("ncclCommAbort");
         a.all_reduce = library.function<decltype(a.all_reduce)>("ncclAllReduce");
         a.group_start = library.function<decltype(a.group_start)>("ncclGroupStart");
         a.group_end = library.function<decltype(a.group_end)>("ncclGroupEnd");
@@ -54,32 +73,115 @@ const NcclApi& nccl() {
     return api;
 }
 
-void check(ncclResult_t result, const char* call) {
-    if (result != ncclSuccess) throw Error(std::string("NCCL: ") + call + " failed: " + nccl().error_string(result));
-}
+ncclComm_t handle(void* comm) { return static_cast<ncclComm_t>(comm); }
 
 }  // namespace
 
-Nccl::Nccl(const DataParallel& parallel) {
-    if (!parallel.broadcast) throw Error("GPU data-parallel training needs the processes' broadcast (MPI)");
-    ncclUniqueId id;
-    std::memset(&id, 0, sizeof id);
-    if (parallel.rank == 0) check(nccl().get_unique_id(&id), "ncclGetUniqueId");
-    parallel.broadcast(std::as_writable_bytes(std::span(&id, 1)));
-    ncclComm_t comm = nullptr;
-    check(nccl().comm_init_rank(&comm, parallel.processes, id, parallel.rank), "ncclCommInitRank");
-    comm_ = comm;
+void Nccl::fail(const std::string& message) const {
+    if (comm_ && !aborted_) {
+        aborted_ = true;
+        nccl().comm_abort(handle(comm_));  // also stops this communicator's kernels on the GPU
+    }
+    throw Error("NCCL: " + message);
 }
 
-Nccl::~Nccl() { nccl().comm_destroy(static_cast<ncclComm_t>(comm_)); }
+void Nccl::await(const std::function<cudaError_t()>& done, const char* what) const {
+    const auto start = std::chrono::steady_clock::now();
+    for (;;) {
+        ncclResult_t state = ncclSuccess;
+        const ncclResult_t asked = nccl().comm_get_async_error(handle(comm_), &state);
+        if (asked != ncclSuccess) state = asked;
+        if (state != ncclSuccess && state != ncclInProgress)
+            fail(std::string(what) + " failed: " + nccl().error_string(state));
+        if (done) {
+            const cudaError_t status = done();
+            if (status == cudaSuccess) return;
+            if (status != cudaErrorNotReady) {
+                try {
+                    check(status, what);
+                } catch (const Error& e) {
+                    fail(e.what());
+                }
+            }
+        } else if (state == ncclSuccess) {
+            return;
+        }
+        if (std::chrono::steady_clock::now() - start > timeout_)
+            fail(std::string(what) + ": no progress in " + std::to_string(int(timeout_.count())) +
+                 " s, so another process of the job has stopped (NABLA_NCCL_TIMEOUT sets the limit)");
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+}
 
-void Nccl::sum(std::initializer_list<Buffer> buffers, cudaStream_t stream) const {
-    check(nccl().group_start(), "ncclGroupStart");
+Nccl::Nccl(const DataParallel& parallel) : timeout_(nccl_timeout()) {
+    if (!parallel.processes) throw Error("GPU data-parallel training needs the processes' communicator (MPI)");
+    ncclUniqueId id;
+    std::memset(&id, 0, sizeof id);
+    if (parallel.processes->rank() == 0) {
+        const ncclResult_t made = nccl().get_unique_id(&id);
+        if (made != ncclSuccess) throw Error(std::string("NCCL: ncclGetUniqueId failed: ") + nccl().error_string(made));
+    }
+    parallel.processes->broadcast(std::as_writable_bytes(std::span(&id, 1)));
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    config.blocking = 0;  // calls return at once; await() polls them, so that no wait is unbounded
+    ncclComm_t comm = nullptr;
+    const ncclResult_t started = nccl().comm_init_rank_config(&comm, parallel.processes->size(), id,
+                                                                     parallel.processes->rank(), &config);
+    comm_ = comm;
+    if (started != ncclSuccess && started != ncclInProgress) {
+        if (comm_) nccl().comm_abort(comm);
+        throw Error(std::string("NCCL: ncclCommInitRankConfig failed: ") + nccl().error_string(started));
+    }
+    try {
+        await(nullptr, "joining the other processes (ncclCommInitRankConfig)");
+        for (cudaEvent_t& event : sums_)
+            check(cudaEventCreateWithFlags(&event, cudaEventDisableTiming), "cudaEventCreate");
+    } catch (...) {
+        for (cudaEvent_t event : sums_)
+            if (event) cudaEventDestroy(event);
+        if (!aborted_) nccl().comm_abort(comm);
+        throw;
+    }
+}
+
+Nccl::~Nccl() {
+    // Ending by an exception, this process may have left a sum the others wait in: abort rather
+    // than finalize, which would wait for them.
+    if (!aborted_ && std::uncaught_exceptions() == 0) {
+        try {
+            const ncclResult_t finalized = nccl().comm_finalize(handle(comm_));
+            if (finalized != ncclSuccess && finalized != ncclInProgress) fail("ncclCommFinalize failed");
+            await(nullptr, "finishing (ncclCommFinalize)");
+            nccl().comm_destroy(handle(comm_));
+        } catch (const Error&) {
+            // aborted by fail(); a destructor reports nothing more
+        }
+    } else if (!aborted_) {
+        nccl().comm_abort(handle(comm_));
+    }
+    for (cudaEvent_t event : sums_) cudaEventDestroy(event);
+}
+
+void Nccl::sum(std::initializer_list<Buffer> buffers, cudaStream_t stream) {
+    cudaEvent_t& slot = sums_[sums_queued_ % in_flight];
+    if (sums_queued_ >= in_flight) await([slot] { return cudaEventQuery(slot); }, "summing across the processes");
+    const auto call = [this](ncclResult_t result, const char* name) {
+        if (result != ncclSuccess && result != ncclInProgress)
+            fail(std::string(name) + " failed: " + nccl().error_string(result));
+    };
+    call(nccl().group_start(), "ncclGroupStart");
     for (const Buffer& b : buffers)
-        check(nccl().all_reduce(b.values, b.values, b.count, ncclFloat32, ncclSum, static_cast<ncclComm_t>(comm_),
-                                stream),
-              "ncclAllReduce");
-    check(nccl().group_end(), "ncclGroupEnd");
+        call(nccl().all_reduce(b.values, b.values, b.count, ncclFloat32, ncclSum, handle(comm_), stream),
+             "ncclAllReduce");
+    const ncclResult_t ended = nccl().group_end();
+    call(ended, "ncclGroupEnd");
+    if (ended == ncclInProgress) await(nullptr, "queuing a sum (ncclGroupEnd)");
+    check(cudaEventRecord(slot, stream), "cudaEventRecord");
+    ++sums_queued_;
+}
+
+void Nccl::wait(cudaStream_t stream) const {
+    await([stream] { return cudaStreamQuery(stream); }, "waiting for the GPU and the other processes");
 }
 
 #else  // built where the toolkit has no nccl.h
@@ -91,7 +193,13 @@ Nccl::Nccl(const DataParallel&) {
 
 Nccl::~Nccl() = default;
 
-void Nccl::sum(std::initializer_list<Buffer>, cudaStream_t) const {}
+void Nccl::sum(std::initializer_list<Buffer>, cudaStream_t) {}
+
+void Nccl::wait(cudaStream_t) const {}
+
+void Nccl::await(const std::function<cudaError_t()>&, const char*) const {}
+
+void Nccl::fail(const std::string& message) const { throw Error("NCCL: " + message); }
 
 #endif
 

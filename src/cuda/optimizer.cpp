@@ -23,7 +23,8 @@ DeviceOptimizer::DeviceOptimizer(const OptimizerSpec& spec, const DeviceNetwork&
       stream_(stream),
       m_(moment(spec.kind != OptimizerKind::sgd, parameter_count(net), stream)),
       v_(moment(spec.kind == OptimizerKind::adam || spec.kind == OptimizerKind::adamw, parameter_count(net), stream)),
-      biases_(net.layers().size()) {
+      biases_(net.layers().size()),
+      corrections_(2) {
     spec_.validate();
     std::vector<BiasRange> biases;
     for (const LayerShape& s : net.layers()) biases.push_back({s.b_offset, s.b_offset + s.out});
@@ -34,7 +35,7 @@ void DeviceOptimizer::step(DeviceNetwork& net, const float* learning_rates, cons
     GemmMatrix& theta = net.parameters();
     update_parameters(stream_, spec_, biases_.data(), biases_.size(), theta.values.size(), theta.values.data(),
                       theta.copy_or_null(), net.gradient().data(), m_.data(), v_.data(), learning_rates, state,
-                      net.loss_and_correct().data());
+                      net.loss_and_correct().data(), corrections_.data());
 }
 
 }  // namespace nabla::cuda

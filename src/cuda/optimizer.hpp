@@ -21,6 +21,7 @@ private:
     cudaStream_t stream_;
     DeviceBuffer<float> m_, v_;  // velocity or Adam's m; Adam's v (empty where the rule has none)
     DeviceBuffer<BiasRange> biases_;  // which parameters weight decay leaves alone
+    DeviceBuffer<float> corrections_;  // Adam's bias corrections of the current step
 };
 
 }  // namespace nabla::cuda

@@ -2,6 +2,7 @@
 
 #include "cuda/backend.hpp"
 #include "cuda/blas.hpp"
+#include "cuda/errors.hpp"
 #include "cuda/kernels.hpp"
 #include "nabla/error.hpp"
 
@@ -9,7 +10,7 @@ namespace nabla::cuda {
 
 void check(cudaError_t status, const char* call) {
     if (status != cudaSuccess)
-        throw Error(std::string("CUDA: ") + call + " failed: " + cudaGetErrorString(status));
+        throw Error(std::string("CUDA: ") + call + " failed: " + explain(status, cuda_versions()));
 }
 
 void check(cublasStatus_t status, const char* call) {
@@ -17,28 +18,15 @@ void check(cublasStatus_t status, const char* call) {
         throw Error(std::string("cuBLAS: ") + call + " failed: " + cublas().status_string(status));
 }
 
-namespace {
-
-// "13.0": the CUDA version this build's runtime needs a driver for.
-std::string runtime_version() {
-    int version = 0;
-    cudaRuntimeGetVersion(&version);
-    return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
-}
-
-}  // namespace
-
+// Only calls that make no context: a process of a data-parallel run asks this before it selects
+// its own GPU (nccl.hpp: select_device), and a context made here would sit on GPU 0 for the whole
+// run. What needs a context (the kernels' loading, memory, the compute mode) is reported by the
+// run's first call on its own GPU: the Stream below.
 std::string unavailable_reason() {
     int devices = 0;
     const cudaError_t status = cudaGetDeviceCount(&devices);
-    if (status == cudaErrorInsufficientDriver)
-        return "no NVIDIA driver for CUDA " + runtime_version() + " is installed (" + cudaGetErrorString(status) + ")";
-    if (status != cudaSuccess) return std::string("no CUDA device is available (") + cudaGetErrorString(status) + ")";
-    if (devices == 0) return "no CUDA device is available";
-    // A GPU older than the architectures the kernels were compiled for cannot load them.
-    if (const cudaError_t loaded = kernels_load(); loaded != cudaSuccess)
-        return std::string("the GPU cannot run this build's kernels (") + cudaGetErrorString(loaded) +
-               "): rebuild with CMAKE_CUDA_ARCHITECTURES set for it";
+    if (status != cudaSuccess) return explain(status, cuda_versions());
+    if (devices == 0) return explain(cudaErrorNoDevice, cuda_versions());
     try {
         cublas();
     } catch (const Error& e) {
@@ -47,7 +35,28 @@ std::string unavailable_reason() {
     return "";
 }
 
-Stream::Stream() { check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate"); }
+namespace {
+
+// The kernels load with the first context of the process: a GPU they were not compiled for is
+// named here, with the rebuild hint, before any of them is queued.
+void load_kernels() {
+    static const cudaError_t loaded = kernels_load();
+    check(loaded, "loading nabla's kernels");
+}
+
+}  // namespace
+
+// The first call of every run on the device, after its GPU was selected: the one that makes the
+// context, so that the GPU's compute mode and memory are reported from here.
+Stream::Stream() {
+    check(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    try {
+        load_kernels();
+    } catch (...) {
+        cudaStreamDestroy(stream_);
+        throw;
+    }
+}
 
 Stream::~Stream() { cudaStreamDestroy(stream_); }
 

@@ -37,14 +37,15 @@ void DeviceTraining::rewind() {
 }
 
 // A step that sums across GPUs runs as queued rather than as a graph: a process's share of the
-// batch changes from step to step (a graph for each), and NCCL inside graphs replayed by several
-// processes is better left until it can be measured on several GPUs.
+// batch changes from step to step (a graph for each), and the host must see each sum to poll it
+// (nccl.hpp), which a replayed graph would hide.
 void DeviceTraining::step(std::size_t n, std::size_t global) {
     if (nccl_) enqueue_step(n, global);
     else graphs_.run(n, [this](std::size_t m) { enqueue_step(m, m); });
 }
 
 StepState DeviceTraining::state() const {
+    if (nccl_) nccl_->wait(stream_.get());  // polled: a failed or stopped peer ends this wait
     StepState state;
     state_.download(std::span(&state, 1), stream_.get());
     return state;

@@ -17,6 +17,9 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <cstring>
+#include <exception>
+#include <iterator>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -106,7 +109,14 @@ char detect_delimiter(std::string_view text) {
 class RecordReader {
 public:
     RecordReader(std::string& text, const std::string& path, char delimiter)
-        : text_(text), path_(path), delimiter_(delimiter) {}
+        : text_(text), path_(path), delimiter_(delimiter), end_(text.size()) {}
+    // The records of text[begin, end), which starts on line `line` and at the start of a record.
+    RecordReader(std::string& text, const std::string& path, char delimiter, std::size_t begin, std::size_t end,
+                 std::size_t line)
+        : text_(text), path_(path), delimiter_(delimiter), pos_(begin), end_(end), line_(line) {}
+
+    std::size_t position() const { return pos_; }  // where the next record starts (or blank lines before it)
+    std::size_t line() const { return line_; }      // the line it is on
 
     // The next record that is not a blank line; false at the end of the text.
     bool next(Record& record) {
@@ -127,7 +137,7 @@ public:
     }
 
 private:
-    bool at_end() const { return pos_ == text_.size(); }
+    bool at_end() const { return pos_ == end_; }
 
     // Spaces around fields are ignored; a tab is one, unless it separates the fields.
     bool is_space(char c) const { return c == ' ' || c == '\r' || (c == '\t' && delimiter_ != '\t'); }
@@ -139,8 +149,8 @@ private:
     void skip_blank_lines() {
         for (;;) {
             std::size_t end = pos_;
-            while (end < text_.size() && is_space(text_[end])) ++end;
-            if (end == text_.size()) {
+            while (end < end_ && is_space(text_[end])) ++end;
+            if (end == end_) {
                 pos_ = end;
                 return;
             }
@@ -191,6 +201,7 @@ private:
     const std::string& path_;
     const char delimiter_;
     std::size_t pos_ = 0;
+    std::size_t end_;
     std::size_t line_ = 1;
 };
 
@@ -424,14 +435,62 @@ public:
             target_lines_.push_back(record.line);
         }
         if (kept) {
+            float* row = next_row();
             for (std::size_t k = 0; k < layout_.features.size(); ++k)
-                values_.push_back(value(record.fields[layout_.features[k]], record.line, k));
+                row[k] = value(record.fields[layout_.features[k]], record.line, k);
             if (layout_.id) ids_.emplace_back(record.fields[*layout_.id]);
             lines_.push_back(record.line);
             ++kept_;
         }
         ++rows_;
     }
+
+    std::size_t kept() const { return kept_; }
+    // Whether every row is kept as it is read, in order: a part of the file may then be read apart.
+    bool keeps_every_row() const { return !wanted_ || keep_all_; }
+
+    // Makes room for `rows` more rows after the rows kept so far, for parts of the file read at the
+    // same time (read_in_parts); returns where the room starts.
+    float* make_room(std::size_t rows) {
+        values_.resize((kept_ + rows) * layout_.features.size());
+        return values_.data() + kept_ * layout_.features.size();
+    }
+    // A part's reader: writes its rows to `room`, which has space for `capacity` rows, instead of
+    // into a vector of its own.
+    void write_rows_to(float* room, std::size_t capacity) {
+        room_ = room;
+        room_capacity_ = capacity;
+    }
+    // Appends a part of the file that follows the rows read so far, read apart into room this
+    // object made: its rows' values move down to just after ours, and everything else is appended
+    // as if its rows had been added here.
+    void append(CsvRows&& part) {
+        const std::size_t width = layout_.features.size();
+        for (std::size_t k = 0; k < width; ++k) {  // the texts first, while the part's values are in place
+            ColumnReading& mine = reading_[k];
+            ColumnReading& theirs = part.reading_[k];
+            if (theirs.textual && !mine.textual) start_texts(k);
+            if (mine.textual && !theirs.textual) part.start_texts(k);
+            if (mine.textual) std::move(theirs.texts.begin(), theirs.texts.end(), std::back_inserter(mine.texts));
+            if (mine.words == 0 && theirs.words > 0) {
+                mine.first_word_line = theirs.first_word_line;
+                mine.first_word = std::move(theirs.first_word);
+            }
+            mine.numbers += theirs.numbers;
+            mine.words += theirs.words;
+            mine.missing += theirs.missing;
+        }
+        float* to = values_.data() + kept_ * width;
+        if (to != part.room_) std::memmove(to, part.room_, part.kept_ * width * sizeof(float));
+        lines_.insert(lines_.end(), part.lines_.begin(), part.lines_.end());
+        targets_.insert(targets_.end(), part.targets_.begin(), part.targets_.end());
+        target_lines_.insert(target_lines_.end(), part.target_lines_.begin(), part.target_lines_.end());
+        std::move(part.ids_.begin(), part.ids_.end(), std::back_inserter(ids_));
+        rows_ += part.rows_;
+        kept_ += part.kept_;
+    }
+    // After the parts: the room they did not fill given back.
+    void trim() { values_.resize(kept_ * layout_.features.size()); }
 
     Dataset finish() && {
         if (rows_ == 0) throw file_error(path_, "no data rows, only a header");
@@ -501,14 +560,26 @@ private:
         return std::numeric_limits<float>::quiet_NaN();
     }
 
+    // The next kept row's place: in values_, or in the room a part of the file was given.
+    float* next_row() {
+        const std::size_t width = layout_.features.size();
+        if (room_) {
+            if (kept_ == room_capacity_) throw Error(path_ + ": more rows in a part of the file than it has lines");
+            return room_ + kept_ * width;
+        }
+        values_.resize(values_.size() + width);
+        return values_.data() + kept_ * width;
+    }
+
     // The texts of feature k's rows so far, which were all numbers or missing values.
     void start_texts(std::size_t k) {
         ColumnReading& column = reading_[k];
         column.textual = true;
         const std::size_t width = layout_.features.size();
+        const float* values = room_ ? room_ : values_.data();
         column.texts.reserve(kept_ + 1);
         for (std::size_t i = 0; i < kept_; ++i) {
-            const float v = values_[i * width + k];
+            const float v = values[i * width + k];
             column.texts.push_back(std::isnan(v) ? std::string() : number_name(v));
         }
     }
@@ -797,6 +868,8 @@ private:
     std::size_t rows_ = 0;            // seen, kept or not
     std::size_t kept_ = 0;
     std::vector<float> values_;  // row-major, kept rows × feature columns; NaN: missing, or text
+    float* room_ = nullptr;      // a part's reader: where its rows go instead (write_rows_to)
+    std::size_t room_capacity_ = 0;
     std::vector<ColumnReading> reading_;  // one per feature column
     std::vector<std::size_t> lines_;      // each kept row's line
     std::vector<std::string_view> targets_;
@@ -850,6 +923,56 @@ bool is_missing_value(std::string_view text) {
     }
 }
 
+namespace {
+
+// The records of text[begin, end) (which starts a record, on line `line`) read by the threads at the
+// same time, each a part of it cut at a line end, into `rows`. Only for text without quotes, where
+// every line end ends a record, and rows kept as read. The parts' rows are written in place, each
+// part into room for as many rows as it has lines; the first error in the file is the one thrown.
+void read_in_parts(std::string& text, std::size_t begin, std::size_t line, const std::string& path, char delimiter,
+                   const Layout& layout, const LoadOptions& options, CsvRows& rows, int parts) {
+    std::vector<std::size_t> cut(static_cast<std::size_t>(parts) + 1, text.size());
+    cut[0] = begin;
+    for (std::size_t p = 1; p < std::size_t(parts); ++p) {
+        const std::size_t at = std::max(cut[p - 1], begin + (text.size() - begin) * p / std::size_t(parts));
+        const std::size_t line_end = text.find('\n', at);
+        cut[p] = line_end == std::string::npos ? text.size() : line_end + 1;
+    }
+    std::vector<std::size_t> line_ends(static_cast<std::size_t>(parts), 0);
+    cpu::run_in_parts(parts, [&](int p, int) {
+        line_ends[std::size_t(p)] = std::size_t(std::count(text.begin() + std::ptrdiff_t(cut[std::size_t(p)]),
+                                                           text.begin() + std::ptrdiff_t(cut[std::size_t(p) + 1]), '\n'));
+    });
+    std::size_t room = 0;
+    for (const std::size_t n : line_ends) room += n + 1;  // a last line may have no line end
+    float* start = rows.make_room(room);
+    std::vector<CsvRows> part_rows;
+    part_rows.reserve(std::size_t(parts));
+    std::vector<std::size_t> first_line(static_cast<std::size_t>(parts), line);
+    for (std::size_t p = 0, offset = 0; p < std::size_t(parts); ++p) {
+        if (p > 0) first_line[p] = first_line[p - 1] + line_ends[p - 1];
+        part_rows.emplace_back(path, layout, options);
+        part_rows.back().write_rows_to(start + offset * layout.features.size(), line_ends[p] + 1);
+        offset += line_ends[p] + 1;
+    }
+    std::vector<std::exception_ptr> failed(static_cast<std::size_t>(parts));
+    cpu::run_in_parts(parts, [&](int part, int) {
+        const std::size_t p = std::size_t(part);
+        try {
+            RecordReader reader(text, path, delimiter, cut[p], cut[p + 1], first_line[p]);
+            for (Record record; reader.next(record);) part_rows[p].add(record);
+        } catch (...) {
+            failed[p] = std::current_exception();
+        }
+    });
+    for (const std::exception_ptr& error : failed)
+        if (error) std::rethrow_exception(error);
+    for (CsvRows& part : part_rows) rows.append(std::move(part));
+    rows.trim();
+}
+
+}  // namespace
+
 Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
     prepare_text(text, path);
     const char delimiter = options.delimiter.value_or(detect_delimiter(text));
@@ -860,10 +983,17 @@ Dataset data::parse_csv(std::string text, const std::string& path, const LoadOpt
                                "line (give the separator with --delimiter)");
     Layout layout = make_layout(path, opening.first, opening.has_header, options);
     layout.delimiter = delimiter;
-    CsvRows rows(path, std::move(layout), options);
+    CsvRows rows(path, layout, options);
     if (!opening.has_header) rows.add(opening.first);
     if (opening.has_second) rows.add(opening.second);
-    for (Record record; reader.next(record);) rows.add(record);
+    // Large files without quotes are read by all the threads at once, a part each.
+    constexpr std::size_t kPartBytes = std::size_t(1) << 20;
+    const std::size_t rest = reader.position(), bytes = text.size() - rest;
+    const int parts = int(std::min<std::size_t>(std::size_t(cpu::split_parts()), bytes / kPartBytes));
+    if (parts > 1 && rows.keeps_every_row() && text.find('"', rest) == std::string::npos)
+        read_in_parts(text, rest, reader.line(), path, delimiter, layout, options, rows, parts);
+    else
+        for (Record record; reader.next(record);) rows.add(record);
     return std::move(rows).finish();
 }
 

@@ -3,6 +3,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <optional>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -103,9 +105,17 @@ InputFile::~InputFile() {
 std::string InputFile::read(std::size_t count) {
     constexpr std::size_t kMinChunk = std::size_t{1} << 20;
     constexpr std::size_t kMaxChunk = std::size_t{1} << 30;  // gzread counts in unsigned int
+    // An uncompressed file's size tells how much is left: read into one buffer of that size, not
+    // one that doubles (each doubling zero-fills and copies all that was read before).
+    std::optional<std::size_t> left;
+    std::error_code error;
+    const std::uintmax_t size = std::filesystem::file_size(path_, error);
+    const z_off_t at = gztell(as_gz(file_));
+    if (!error && gzdirect(as_gz(file_)) && at >= 0 && std::uintmax_t(at) <= size) left = std::size_t(size - std::uintmax_t(at));
     std::string bytes;
     while (bytes.size() < count) {
-        const std::size_t chunk = std::min({count - bytes.size(), std::max(kMinChunk, bytes.size()), kMaxChunk});
+        std::size_t chunk = std::min({count - bytes.size(), std::max(kMinChunk, bytes.size()), kMaxChunk});
+        if (bytes.empty() && left) chunk = std::min({count, *left + 1, kMaxChunk});  // + 1: sees the end at once
         const std::size_t filled = bytes.size();
         bytes.resize(filled + chunk);
         const int got = gzread(as_gz(file_), bytes.data() + filled, static_cast<unsigned>(chunk));

@@ -22,15 +22,14 @@ Preprocessing Preprocessing::pixels(std::size_t features, float max_value) {
     return scaling;
 }
 
-Preprocessing Preprocessing::standardize_fit(const Matrix<float>& x,
-                                             const std::function<void(std::span<double>)>& sum_across) {
+Preprocessing Preprocessing::standardize_fit(const Matrix<float>& x, Communicator& processes) {
     // Sums in double: float sums over tens of thousands of samples lose the digits that matter. The
     // row count rides after the column sums, so that processes holding parts of the data add both.
     std::vector<double> sums(x.cols + 1, 0.0);
     for (std::size_t i = 0; i < x.rows; ++i)
         for (std::size_t j = 0; j < x.cols; ++j) sums[j] += x(i, j);
     sums[x.cols] = static_cast<double>(x.rows);
-    if (sum_across) sum_across(sums);
+    processes.sum(std::span<double>(sums));
     const double rows = sums[x.cols];
     if (rows == 0) throw Error("cannot fit standardization to a data set without samples");
     std::vector<double> mean(sums.begin(), sums.end() - 1);
@@ -42,7 +41,7 @@ Preprocessing Preprocessing::standardize_fit(const Matrix<float>& x,
             const double deviation = x(i, j) - mean[j];
             variance[j] += deviation * deviation;
         }
-    if (sum_across) sum_across(variance);
+    processes.sum(std::span<double>(variance));
 
     // Below this a feature is constant for our purposes, and 1/stddev would not fit in a float;
     // scale 1 keeps such a feature at 0 instead of dividing by (nearly) zero.
@@ -82,9 +81,9 @@ std::string Preprocessing::describe() const {
     return preprocessing_name(kind);
 }
 
-TargetScaling TargetScaling::fit(const Matrix<float>& y, const std::function<void(std::span<double>)>& sum_across) {
+TargetScaling TargetScaling::fit(const Matrix<float>& y, Communicator& processes) {
     // The standardisation of the inputs, computed the same way (double sums, across processes).
-    const Preprocessing columns = Preprocessing::standardize_fit(y, sum_across);
+    const Preprocessing columns = Preprocessing::standardize_fit(y, processes);
     TargetScaling scaling;
     for (std::size_t j = 0; j < y.cols; ++j) {
         scaling.mean.push_back(columns.offset[j]);

@@ -56,9 +56,9 @@ Mpi::Mpi() : pending_(std::make_unique<Requests>()) {
 
 Mpi::~Mpi() { MPI_Finalize(); }
 
-void Mpi::allreduce_sum(std::span<float> buffer) const { allreduce(buffer, MPI_FLOAT); }
+void Mpi::sum(std::span<float> buffer) { allreduce(buffer, MPI_FLOAT); }
 
-void Mpi::allreduce_sum(std::span<double> buffer) const { allreduce(buffer, MPI_DOUBLE); }
+void Mpi::sum(std::span<double> buffer) { allreduce(buffer, MPI_DOUBLE); }
 
 void Mpi::start_sum(std::span<float> buffer) {
     constexpr std::size_t kMaxCount = std::numeric_limits<int>::max();
@@ -78,7 +78,7 @@ void Mpi::finish_sums() {
     pending_->list.clear();
 }
 
-void Mpi::broadcast(std::span<std::byte> buffer) const {
+void Mpi::broadcast(std::span<std::byte> buffer) {
     constexpr std::size_t kMaxCount = std::numeric_limits<int>::max();
     for (std::size_t at = 0; at < buffer.size(); at += kMaxCount) {
         const int count = int(std::min(kMaxCount, buffer.size() - at));

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "nabla/communicator.hpp"
+
 namespace nabla::dist {
 
 // MPI for the lifetime of this object: MPI_Init_thread on construction, MPI_Finalize on destruction.
@@ -16,30 +18,30 @@ namespace nabla::dist {
 //
 // MPI_Finalize waits for the other processes, so an error must end in abort_all(), never in this
 // destructor: a process leaving alone would hang the others in their next collective.
-class Mpi {
+class Mpi : public Communicator {
 public:
     Mpi();
     ~Mpi();
     Mpi(const Mpi&) = delete;
     Mpi& operator=(const Mpi&) = delete;
 
-    int rank() const { return rank_; }  // 0 .. size() − 1
-    int size() const { return size_; }  // the processes of the job
-    int local_rank() const { return local_rank_; }  // among the job's processes on this machine
+    int rank() const override { return rank_; }  // 0 .. size() − 1
+    int size() const override { return size_; }  // the processes of the job
+    int local_rank() const override { return local_rank_; }  // among the job's processes on this machine
 
     // Adds the buffer element-wise across all processes, in place (MPI_Allreduce, MPI_SUM): every
     // process ends with the same sums.
-    void allreduce_sum(std::span<float> buffer) const;
-    void allreduce_sum(std::span<double> buffer) const;
+    void sum(std::span<float> buffer) override;
+    void sum(std::span<double> buffer) override;
 
     // Starts adding the buffer across all processes in place (MPI_Iallreduce) and lets the sums
     // started before progress; finish_sums() waits for all of them. The buffer must stay put
     // until then, and every process must start the same sums in the same order.
-    void start_sum(std::span<float> buffer);
-    void finish_sums();
+    void start_sum(std::span<float> buffer) override;
+    void finish_sums() override;
 
     // Copies rank 0's buffer into every other process's (MPI_Bcast).
-    void broadcast(std::span<std::byte> buffer) const;
+    void broadcast(std::span<std::byte> buffer) override;
 
     // Prints "nabla: error: rank R of N: MESSAGE" and ends every process of the job with exit
     // status 1 (MPI_Abort), so that one process's failure does not leave the others waiting.

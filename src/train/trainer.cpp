@@ -9,7 +9,8 @@
 #include <string>
 
 #include "core/loss_math.hpp"
-#include "cpu/denormals.hpp"
+#include "cpu/train_step.hpp"
+#include "train/train_cpu.hpp"
 #include "train/rows_held.hpp"
 #include "nabla/error.hpp"
 
@@ -61,34 +62,14 @@ std::size_t gather_batch(const Dataset& data, const std::vector<std::size_t>& or
     return m;
 }
 
-std::size_t count_correct(const float* a, const float* y, std::size_t n, std::size_t k) {
-    std::size_t correct = 0;
-    for (std::size_t i = 0; i < n; ++i) correct += predicted_class(a + i * k, k) == predicted_class(y + i * k, k);
-    return correct;
-}
 
 }  // namespace
 
-float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
-                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout, double clip_norm) {
-    const cpu::FlushDenormals no_subnormals;
-    forward(net, x, n, ws, dropout);
-    const OptimizerSpec& spec = optimizer.spec();
-    if (spec.kind == OptimizerKind::sgd && clip_norm == 0.0) {  // plain descent: applied inside backward
-        optimizer.set_steps(optimizer.steps() + 1);
-        return backward_descend(net, y, ws, lr, spec.weight_decay);
-    }
-    const float loss = backward(net, y, ws, grads);
-    if (!std::isfinite(loss)) return loss;  // never step on a diverged gradient
-    if (clip_norm > 0.0) clip_to_norm(grads, clip_norm);
-    optimizer.step(net, grads, lr);
-    return loss;
-}
-
-Metrics combine_across_processes(const Metrics& mine, const std::function<void(std::span<double>)>& sum) {
+Metrics combine_across_processes(const Metrics& mine, Communicator& processes) {
+    if (processes.size() == 1) return mine;
     const double n = double(mine.samples);
     std::vector<double> sums{n, mine.loss * n, mine.accuracy * n, mine.rmse * mine.rmse * n};
-    sum(sums);
+    processes.sum(std::span<double>(sums));
     Metrics all;
     all.samples = std::size_t(sums[0]);
     all.loss = sums[1] / sums[0];
@@ -97,62 +78,21 @@ Metrics combine_across_processes(const Metrics& mine, const std::function<void(s
     return all;
 }
 
-void clip_to_norm(std::span<float> grads, double max_norm) {
-    double squares = 0;
-    for (const float g : grads) squares += double(g) * double(g);
-    const double norm = std::sqrt(squares);
-    if (!(norm > max_norm)) return;
-    const float scale = float(max_norm / norm);
-    for (float& g : grads) g *= scale;
-}
 
 namespace {
 
-// One data-parallel step: this process's rows of the global batch (m of `global`), then the
-// gradient, the loss and the count of correct answers summed across processes, so that every
-// process takes the identical step. `reduced` has room for the gradient and those two sums.
-//
-// With DataParallel::start_sum each layer's gradient is sent as soon as the backward pass has it
-// (the top layer first), while the layers below are computed; every process starts the same sums
-// in the same order (layers F … 1, then loss and count), whatever its rows, as MPI requires.
-float parallel_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::vector<float>& reduced,
-                    const float* x, const float* y, std::size_t m, std::size_t global, double lr,
-                    const Dropout& dropout, const TrainOptions& options, std::size_t& correct) {
-    const cpu::FlushDenormals no_subnormals;
-    const DataParallel& parallel = *options.parallel;
-    const bool overlap = bool(parallel.start_sum);
-    const std::size_t count = net.parameters().size();
-    const std::span<float> grads(reduced.data(), count);
-    std::fill(reduced.begin(), reduced.end(), 0.0f);
-    const float share = float(m) / float(global);  // local mean → its part of the global mean
-    std::size_t unsent = net.depth();              // layers 0 … unsent − 1 are still to be sent
-    auto send = [&](std::size_t l) {
-        const LayerShape& s = net.layer(l);
-        const std::span<float> part = grads.subspan(s.w_offset, s.b_offset + s.out - s.w_offset);
-        for (float& g : part) g *= share;
-        if (overlap) parallel.start_sum(part);
-        unsent = l;
-    };
-    if (m > 0) {
-        forward(net, x, m, ws, dropout);
-        // std::ref: the std::function holds a pointer to `send`, not a heap copy of its captures.
-        const float loss = backward(net, y, ws, grads, std::ref(send));
-        reduced[count] = loss * float(m);
-        reduced[count + 1] = float(count_correct(ws.a.back().data(), y, m, net.output_size()));
-    }
-    while (unsent > 0) send(unsent - 1);  // no rows here, or a loss that is not finite: zeros
-    if (overlap) {
-        parallel.start_sum(std::span(reduced).subspan(count));
-        parallel.finish_sums();
-    } else {
-        parallel.sum(reduced);
-    }
-    correct += std::size_t(reduced[count + 1]);
-    const float loss = reduced[count] / float(global);
-    if (!std::isfinite(loss)) return loss;
-    if (options.clip_norm > 0.0) clip_to_norm(grads, options.clip_norm);
-    optimizer.step(net, grads, lr);
-    return loss;
+// The processes a run trains in, and the rows this one holds.
+struct Shard {
+    Communicator& processes;
+    std::size_t samples;  // in all processes
+    std::size_t first;    // the first this process holds
+    bool overlap;
+};
+
+Shard shard_of(const TrainOptions& options, const Dataset& data) {
+    if (!options.parallel || !options.parallel->processes) return {alone(), data.samples(), 0, false};
+    const DataParallel& p = *options.parallel;
+    return {*p.processes, p.samples, p.first, p.overlap_sums};
 }
 
 // "layer 2 weights" for the first layer whose parameters or outputs are not finite: where a
@@ -210,15 +150,19 @@ void check_resumable(const TrainingState& state, std::size_t n, const Network<fl
 
 }  // namespace
 
-std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
-                                const TrainOptions& options) {
+float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
+                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout, double clip_norm) {
+    return float(cpu::step(net, optimizer, ws, grads, x, y, n, n, lr, dropout, clip_norm, alone(), false, false).loss);
+}
+
+std::vector<EpochMetrics> train_cpu(Network<float>& net, const Dataset& data, const Dataset* validation,
+                                    const TrainOptions& options) {
     options.validate();
     check_fits(net, data, "training");
     if (validation) check_fits(net, *validation, "validation");
 
-    const DataParallel* parallel = options.parallel;
-    const std::size_t n = parallel ? parallel->samples : data.samples();  // rows in all processes
-    const std::size_t first = parallel ? parallel->first : 0;
+    const Shard shard = shard_of(options, data);
+    const std::size_t n = shard.samples, first = shard.first;
     const std::size_t batch = options.batch == 0 ? n : std::min(options.batch, n);
     const std::size_t steps_per_epoch = (n + batch - 1) / batch;
     const std::size_t total_steps = steps_per_epoch * options.epochs;
@@ -237,7 +181,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     std::vector<std::size_t> samples(batch);  // the sample numbers of a batch's rows, for the dropout masks
     Dropout dropout{options.dropout, state.dropout_rng[0] ^ state.dropout_rng[1], 0, samples.data()};
     Workspace<float> ws;
-    std::vector<float> grads(net.parameters().size() + (parallel ? 2 : 0));
+    std::vector<float> grads(net.parameters().size());
     Matrix<float> x(batch, data.features()), y(batch, net.output_size());
     std::vector<std::size_t> rows(batch);  // a batch's rows among this process's
 
@@ -268,11 +212,9 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
             lr = options.schedule.rate(options.optimizer.learning_rate, state.step, steps_per_epoch, total_steps);
             for (std::size_t i = 0; i < m; ++i) samples[i] = first + rows[i];
             dropout.step = state.step;
-            const float loss =
-                parallel ? parallel_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, end - begin, lr,
-                                         dropout, options, state.correct)
-                         : train_step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, lr, dropout,
-                                      options.clip_norm);
+            const cpu::StepResult result = cpu::step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, end - begin, lr,
+                                           dropout, options.clip_norm, shard.processes, shard.overlap, classification);
+            const double loss = result.loss;
             state.position = end;
             ++state.step;
             if (!std::isfinite(loss)) {
@@ -290,8 +232,8 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
                             ", first in " + first_non_finite(net, ws) + advice);
             }
             skipped_in_a_row = 0;
-            if (classification && !parallel) state.correct += count_correct(ws.a.back().data(), y.data.data(), m, y.cols);
-            state.loss_sum += double(loss) * double(end - begin);
+            state.correct += result.correct;
+            state.loss_sum += loss * double(end - begin);
             if (options.on_batch) options.on_batch(end, n, state.loss_sum / double(end));
             if (options.checkpoint_every && state.step % options.checkpoint_every == 0 && state.position < n) checkpoint();
         }
@@ -303,7 +245,7 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
         metrics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         metrics.samples_per_second = double(n) / std::max(metrics.seconds, 1e-9);
         if (validation) metrics.validation = evaluate(net, *validation);
-        if (validation && parallel) metrics.validation = combine_across_processes(*metrics.validation, parallel->sum_doubles);
+        if (validation) metrics.validation = combine_across_processes(*metrics.validation, shard.processes);
         state.history.push_back(metrics);
         state.position = 0;
         if (options.on_epoch) options.on_epoch(metrics);

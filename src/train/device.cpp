@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cuda/backend.hpp"
+#include "train/train_cpu.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -79,11 +80,11 @@ void check_device(Device device, Precision precision) {
                     " needs --device cuda (the CPU computes in fp32 only)");
 }
 
-std::vector<EpochMetrics> train_on(Device device, Network<float>& net, const Dataset& data, const Dataset* validation,
-                                   const TrainOptions& options, Precision precision) {
-    check_device(device, precision);
-    if (device == Device::cpu) return train(net, data, validation, options);
-    return cuda::train(net, data, validation, options, precision);
+std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
+                                const TrainOptions& options) {
+    check_device(options.device, options.precision);
+    if (options.device == Device::cpu) return train_cpu(net, data, validation, options);
+    return cuda::train(net, data, validation, options, options.precision);
 }
 
 Evaluation evaluate_on(Device device, const Network<float>& net, const Dataset& data, Precision precision,
