@@ -237,7 +237,8 @@ std::shared_ptr<PyModel> train_model(std::shared_ptr<PyModel> prior, const Float
         py::gil_scoped_release release;
         set_threads(o.threads);
         try {
-            train_on(device, net, train, o.early_stopping ? &validation : nullptr, options);
+            options.device = device;
+            nabla::train(net, train, o.early_stopping ? &validation : nullptr, options);
         } catch (const StopTraining& stop) {
             interrupted = !stop.early;
         }
