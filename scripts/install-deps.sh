@@ -8,6 +8,7 @@ packages=(
   openmpi-bin libopenmpi-dev
   dataset-fashion-mnist
   python3-onnx python3-numpy doxygen
+  pybind11-dev python3-dev python3-sklearn python3-pytest python3-pandas  # the Python package (python/)
   clang libclang-rt-14-dev  # the libFuzzer targets (scripts/fuzz.sh)
 )
 missing=()

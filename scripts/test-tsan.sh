@@ -7,6 +7,6 @@
 # sweep of product shapes and thread counts, which checks bits, not races, and is slow under TSan.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNABLA_SANITIZE=thread -DNABLA_BUILD_BENCH=OFF > /dev/null
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNABLA_SANITIZE=thread -DNABLA_BUILD_BENCH=OFF -DNABLA_PYTHON=OFF > /dev/null
 cmake --build build-tsan --target nabla_tests -j "$(nproc)"
 TSAN_OPTIONS=halt_on_error=1 ./build-tsan/tests/nabla_tests --gtest_filter='ThreadSafety*:ProductSplit*:DataTest.CsvReadInParts*:DataTest.CsvMediansOfMany*:DataParallel*:-ProductSplit.AForkedChild*:ProductSplit.EveryThreadCount*'

@@ -32,7 +32,7 @@ ctest_release() { ctest --test-dir build --output-on-failure -j "$(nproc)"; }
 # half the time of -O2 -g.
 asan_ubsan() {
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
-    -DNABLA_SANITIZE=address,undefined -DNABLA_BUILD_BENCH=OFF >/dev/null
+    -DNABLA_SANITIZE=address,undefined -DNABLA_BUILD_BENCH=OFF -DNABLA_PYTHON=OFF >/dev/null
   cmake --build build-asan -j "$(nproc)"
   source tests/sanitizers/env.sh
   ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -E '^EveryBlasKernel[.]'
@@ -45,6 +45,7 @@ stage "data-parallel training under mpirun" bash tests/mpi/run_mpi_tests.sh buil
 stage "the installed package, built against" bash scripts/test-package.sh
 stage "ThreadSanitizer" bash scripts/test-tsan.sh
 stage "AddressSanitizer and UBSan" asan_ubsan
+stage "Python package (pytest; scikit-learn's estimator checks)" bash scripts/test-python.sh
 stage "bad inputs: one-line errors, no file left" bash -c 'bash scripts/bad-inputs.sh >/dev/null'
 stage "fuzzers, a minute each" bash scripts/fuzz.sh 60
 stage "API docs (any warning fails)" doxygen Doxyfile

@@ -1,0 +1,30 @@
+# The Python package (python/): the compiled core `_nabla` (pybind11) and the pure-Python layer.
+# NABLA_PYTHON: ON builds it (pybind11 and the Python headers required), OFF never does, AUTO builds
+# it only where both are found. The interpreter is Debian's /usr/bin/python3 unless
+# Python_EXECUTABLE says otherwise. Sets NABLA_HAVE_PYTHON.
+set(NABLA_PYTHON AUTO CACHE STRING "Python package (python/): AUTO (when pybind11 and the Python headers are found), ON or OFF")
+set_property(CACHE NABLA_PYTHON PROPERTY STRINGS AUTO ON OFF)
+set(NABLA_HAVE_PYTHON OFF)
+
+if(NABLA_PYTHON STREQUAL "OFF")
+  message(STATUS "nabla: Python package off (NABLA_PYTHON=OFF)")
+  return()
+endif()
+if(NOT DEFINED Python_EXECUTABLE AND EXISTS /usr/bin/python3)
+  set(Python_EXECUTABLE /usr/bin/python3)
+endif()
+if(NABLA_PYTHON STREQUAL "ON")
+  find_package(Python 3.8 REQUIRED COMPONENTS Interpreter Development.Module)
+  find_package(pybind11 CONFIG REQUIRED)
+else()
+  find_package(Python 3.8 QUIET COMPONENTS Interpreter Development.Module)
+  if(Python_FOUND)
+    find_package(pybind11 CONFIG QUIET)
+  endif()
+  if(NOT Python_FOUND OR NOT pybind11_FOUND)
+    message(STATUS "nabla: Python package off (needs pybind11 and the Python headers: pybind11-dev python3-dev)")
+    return()
+  endif()
+endif()
+set(NABLA_HAVE_PYTHON ON)
+message(STATUS "nabla: Python package on (Python ${Python_VERSION}, ${Python_EXECUTABLE})")
