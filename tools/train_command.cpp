@@ -94,11 +94,11 @@ std::size_t default_epochs(std::size_t samples, std::size_t batch) {
 // The default dropout: 0.1 on a training set of under 10,000 samples, where a network of the
 // default width has far more parameters than there are samples and learns their noise (on
 // scikit-learn's diabetes set, test RMSE 60.7 without it, 58.7 with it, against 59.2 for
-// scikit-learn's MLP with its L2 penalty; docs/BENCHMARKS.md), and none on larger sets. The CUDA
-// backend has no dropout, so there it stays off unless asked for (and then refused).
-double default_dropout(std::size_t samples, Device device) {
+// scikit-learn's MLP with its L2 penalty; docs/BENCHMARKS.md), and none on larger sets. The same
+// on every device, so that a run means the same on the CPU and the GPU.
+double default_dropout(std::size_t samples) {
     constexpr std::size_t small_set = 10000;
-    return samples < small_set && device == Device::cpu ? 0.1 : 0.0;
+    return samples < small_set ? 0.1 : 0.0;
 }
 
 // Where a run keeps its checkpoint inside --checkpoint DIR.
@@ -180,7 +180,7 @@ Model model_for(const TrainFlags& f, const NetworkSpec& spec, const Dataset& tra
 
 // How to train, from the flags: the run's length, batch, optimizer, schedule and regularisation
 // (the callbacks and the processes are the caller's).
-TrainOptions train_options(const TrainFlags& f, std::size_t samples, Device device) {
+TrainOptions train_options(const TrainFlags& f, std::size_t samples) {
     TrainOptions options;
     options.epochs = f.epochs ? f.epochs : default_epochs(samples, f.batch);
     options.batch = f.batch;
@@ -190,7 +190,7 @@ TrainOptions train_options(const TrainFlags& f, std::size_t samples, Device devi
     options.optimizer.nesterov = f.nesterov;
     options.optimizer.weight_decay = f.weight_decay;
     options.schedule.kind = parse_schedule(f.schedule);
-    options.dropout = f.dropout.value_or(default_dropout(samples, device));
+    options.dropout = f.dropout.value_or(default_dropout(samples));
     options.seed = f.seed;
     options.clip_norm = f.clip_norm;
     options.on_divergence = parse_on_divergence(f.on_divergence);
@@ -296,7 +296,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                              : test                   ? &*test
                                                       : nullptr;
 
-    TrainOptions options = train_options(f, samples, where.device);
+    TrainOptions options = train_options(f, samples);
     options.device = where.device;
     options.precision = where.precision;
     check_memory(spec, f, options, samples);

@@ -110,10 +110,14 @@ struct Dropout {
     std::uint64_t step = 0;                 ///< the training step: each step draws fresh masks
     const std::size_t* samples = nullptr;   ///< row i's sample number, for each of the n rows (null: no dropout)
 
-    /// The random source of one sample's mask in one layer.
-    Rng mask_source(std::size_t row, std::size_t layer) const {
-        return Rng(key ^ (step * 0x9e3779b97f4a7c15ULL) ^ ((std::uint64_t(samples[row]) + 1) * 0xbf58476d1ce4e5b9ULL) ^
-                   ((std::uint64_t(layer) + 1) * 0x94d049bb133111ebULL));
+    /// The random source of row `row`'s mask in layer `layer` (0-based).
+    Rng mask_source(std::size_t row, std::size_t layer) const { return source(key, step, samples[row], layer); }
+
+    /// The random source of sample `sample`'s mask in `layer` at `step` of the run keyed `key`: each
+    /// unit is dropped when its uniform() is below the rate, the units in order.
+    static constexpr Rng source(std::uint64_t key, std::uint64_t step, std::uint64_t sample, std::uint64_t layer) {
+        return Rng(key ^ (step * 0x9e3779b97f4a7c15ULL) ^ ((sample + 1) * 0xbf58476d1ce4e5b9ULL) ^
+                   ((layer + 1) * 0x94d049bb133111ebULL));
     }
 };
 

@@ -108,9 +108,9 @@ struct TrainOptions {
     OnDivergence on_divergence = OnDivergence::stop;  ///< stop or skip the batch
 
     /// Where the run trains: the CPU, or a GPU (`Device::cuda`, in a nabla built with CUDA), whose
-    /// matrix products may use `precision`. The CUDA backend takes every option but dropout,
-    /// gradient clipping, skipping diverged batches and checkpoints, and calls on_batch once per
-    /// epoch; the CPU computes in fp32 only.
+    /// matrix products may use `precision`. Every option means the same on both; the GPU calls
+    /// on_batch for its steps at checkpoints and at the end of each epoch. The CPU computes in fp32
+    /// only.
     Device device = Device::cpu;
     Precision precision = Precision::fp32;  ///< the GPU's matrix products: fp32, tf32 or bf16
 
