@@ -1,7 +1,6 @@
 // nabla train: load data, fit preprocessing on the training part, train, report, save.
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -17,7 +16,6 @@
 #include "nabla/report.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
-#include "nabla/version.hpp"
 #include "parse.hpp"
 #include "progress.hpp"
 
@@ -37,13 +35,6 @@ struct TrainFlags {
     std::optional<int> threads;  // none: all cores, or one a process when processes train together
     DeviceFlags device;
 };
-
-std::string utc_now() {
-    char text[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
-}
 
 // `watched` names the data evaluated after each epoch: "val" (held out) or "test".
 void print_epoch(const EpochMetrics& m, std::size_t epochs, Task task, const char* watched) {
@@ -197,28 +188,6 @@ TrainOptions train_options(const TrainFlags& f, std::size_t samples) {
     return options;
 }
 
-// What the model file records of its training.
-void record_training(Model& model, const TrainFlags& f, const TrainOptions& options, std::size_t samples,
-                     const std::vector<EpochMetrics>& history, const std::optional<TargetScaling>& target_scaling) {
-    model.metadata = {{"created", utc_now()},
-                      {"nabla_version", version()},
-                      {"data", f.data},
-                      {"train_samples", std::to_string(samples)},
-                      {"epochs", std::to_string(options.epochs)},
-                      {"batch", std::to_string(f.batch)},
-                      {"optimizer", optimizer_name(options.optimizer.kind)},
-                      {"learning_rate", std::to_string(f.lr)},
-                      {"schedule", schedule_name(options.schedule.kind)},
-                      {"weight_decay", std::to_string(f.weight_decay)},
-                      {"dropout", std::to_string(options.dropout)},
-                      {"seed", std::to_string(f.seed)},
-                      {"final_train_loss", std::to_string(history.back().train_loss)}};
-    if (target_scaling && target_scaling->mean.size() == 1) {
-        model.metadata.emplace_back("target_mean", std::to_string(target_scaling->mean[0]));
-        model.metadata.emplace_back("target_stddev", std::to_string(target_scaling->stddev[0]));
-    }
-}
-
 // After training: the test result printed and recorded, then the model, log and plot written.
 void report(Model& model, const TrainFlags& f, const std::optional<Metrics>& tested,
             const std::vector<EpochMetrics>& history) {
@@ -348,7 +317,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     if (test) tested = processes.combine(evaluate_on(where.device, model.network, *test, where.precision));
     if (!processes.leader()) return 0;
     if (processes.together() && !f.quiet) print_summing_share(summing_seconds, training_seconds, processes.count());
-    record_training(model, f, options, samples, history, target_scaling);
+    record_training(model, f.data, samples, options, history, target_scaling ? &*target_scaling : nullptr);
     report(model, f, tested, history);
     return 0;
 }

@@ -11,6 +11,7 @@
 #include "nabla/dataset.hpp"
 #include "nabla/network.hpp"
 #include "nabla/preprocess.hpp"
+#include "nabla/trainer.hpp"
 
 namespace nabla {
 
@@ -30,6 +31,14 @@ struct Model {
     /// A model of net, with no preprocessing, names or record yet.
     explicit Model(Network<float> net) : network(std::move(net)) {}
 };
+
+/// Sets model.metadata to the record of the training run that made it, as `nabla train` and the
+/// Python estimators write it: when and by which nabla version; the data's name and training
+/// samples; the epochs trained, batch, optimizer, learning rate, schedule, weight decay, dropout
+/// and seed of `options`; the last epoch's training loss; and, for one standardised regression
+/// target (`target_scaling`, may be null), its mean and standard deviation.
+void record_training(Model& model, const std::string& data, std::size_t samples, const TrainOptions& options,
+                     const std::vector<EpochMetrics>& history, const TargetScaling* target_scaling);
 
 /// Writes the model atomically: to PATH.tmp-XXXX in the same folder, flushed and fsync'ed, then
 /// renamed over PATH, so an interrupted save never destroys an earlier file. Error on I/O failure.
