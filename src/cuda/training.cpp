@@ -31,7 +31,7 @@ DeviceTraining::DeviceTraining(const Network<float>& net, const Dataset& data, c
     start.skip_batches = rules.skip_batches ? 1 : 0;
     state_.upload(std::span(&start, 1), stream_.get());
     net_.enable_dropout({rules.dropout, order_.data(), batch, rules.first, 0}, state_.data());
-    if (parallel) nccl_.emplace(*parallel);
+    if (parallel) nccl_.emplace(*parallel, stream_.get());
 }
 
 void DeviceTraining::set_position(std::size_t index, std::uint64_t run_step, std::uint64_t dropout_key) {
@@ -62,7 +62,7 @@ void DeviceTraining::step(std::size_t n, std::size_t global) {
 }
 
 void DeviceTraining::wait() const {
-    if (nccl_) nccl_->wait(stream_.get());  // polled: a failed or stopped peer ends this wait
+    if (nccl_) nccl_->wait();  // polled: a failed or stopped peer ends this wait
     else stream_.synchronize();
 }
 
@@ -103,8 +103,11 @@ void DeviceTraining::enqueue_step(std::size_t n, std::size_t global) {
     } else {
         net_.clear_gradient();
     }
-    if (nccl_) nccl_->sum({{net_.gradient().data(), net_.gradient().size()}, {net_.loss_and_correct().data(), net_.loss_and_correct().size()}},
-                          stream_.get());
+    if (nccl_) {  // the gradient and the batch's sums, as one fused operation
+        nccl_->start_sum(std::span(net_.gradient().data(), net_.gradient().size()));
+        nccl_->start_sum(std::span(net_.loss_and_correct().data(), net_.loss_and_correct().size()));
+        nccl_->finish_sums();
+    }
     const float* squared_norm = nullptr;
     if (rules_.clip_norm > 0) {
         squares(stream_.get(), net_.gradient().data(), net_.gradient().size(), squares_.data());
