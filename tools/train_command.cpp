@@ -10,6 +10,7 @@
 #include "device_flags.hpp"
 #include "dist_processes.hpp"
 #include "distinct_files.hpp"
+#include "memory.hpp"
 #include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
 #include "nabla/model.hpp"

@@ -23,12 +23,6 @@ void TrainOptions::validate() const {
     schedule.validate();
 }
 
-TrainOptions::OnDivergence parse_on_divergence(const std::string& name) {
-    if (name == "stop") return TrainOptions::OnDivergence::stop;
-    if (name == "skip-batch") return TrainOptions::OnDivergence::skip_batch;
-    throw Error("unknown divergence policy '" + name + "' (expected stop or skip-batch)");
-}
-
 std::size_t predicted_class(const float* values, std::size_t k) { return math::predicted_class(values, k); }
 
 void check_fits(const Network<float>& net, const Dataset& data, const char* role) {

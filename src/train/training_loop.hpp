@@ -9,6 +9,15 @@
 
 namespace nabla {
 
+// Throws Error unless data fits net: samples present, as many features and outputs as the
+// network's input and output widths, and every value finite. `role` ("training", "validation",
+// …) names the data in the message.
+void check_fits(const Network<float>& net, const Dataset& data, const char* role);
+
+// Metrics of every process's part of a data set combined as if measured on the whole (each mean
+// weighted by its samples, the RMSE through its mean square).
+Metrics combine_across_processes(const Metrics& mine, Communicator& processes);
+
 // The processes a run trains in, and the rows this one holds (TrainOptions::parallel).
 struct Shard {
     Communicator& processes;

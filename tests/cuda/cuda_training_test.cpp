@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "blobs.hpp"
+#include "cpu/train_step.hpp"
 #include "cuda/kernels.hpp"
 #include "cuda/runtime.hpp"
 #include "cuda/training.hpp"
