@@ -9,6 +9,7 @@
 #include <span>
 
 #include "data/loading.hpp"
+#include "data/nbd.hpp"
 #include "nabla/rng.hpp"
 
 namespace nabla {
@@ -88,6 +89,7 @@ std::optional<IdxPaths> idx_paths(const std::string& source) {
 
 std::vector<std::string> source_files(const std::string& source) {
     try {
+        if (data::is_nbd_file(source)) return {source};
         if (const std::optional<IdxPaths> idx = idx_paths(source)) return {idx->images, idx->labels};
     } catch (const Error&) {
         // a source load_dataset will refuse, with its own message
@@ -155,6 +157,7 @@ Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {
 }  // namespace
 
 Dataset load_dataset(const std::string& source, const LoadOptions& options) {
+    if (data::is_nbd_file(source)) return data::load_nbd(source, options);
     const std::optional<IdxPaths> idx = idx_paths(source);
     if (!idx) return load_csv(source, options);  // the CSV reader applies the options as it reads
     Dataset data = load_idx(idx->images, idx->labels, options.rows);
@@ -164,6 +167,7 @@ Dataset load_dataset(const std::string& source, const LoadOptions& options) {
 }
 
 std::size_t count_samples(const std::string& source) {
+    if (data::is_nbd_file(source)) return data::count_nbd_rows(source);
     const std::optional<IdxPaths> idx = idx_paths(source);
     return idx ? data::count_idx_images(idx->images) : data::count_csv_rows(source);
 }
