@@ -2,6 +2,7 @@
 // read it, and saves what it read as a .nbd file (docs/data.md), which later runs load in a few
 // large reads instead of parsing the text again.
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,19 +17,15 @@ namespace nabla::cli {
 
 namespace {
 
-// The source read with `load`, and whether no feature value was missing in it. A load that
-// refuses missing values is tried first (unless the caller already refuses them): where it passes,
-// the file records that nothing was filled in, and a model trained elsewhere can use it as it is
-// (docs/data.md, "Reading an .nbd file for a model").
-std::pair<Dataset, bool> read_source(const std::string& source, LoadOptions load) {
-    if (load.missing_is_error) return {load_dataset(source, load), true};
-    load.missing_is_error = true;
-    try {
-        return {load_dataset(source, load), true};
-    } catch (const Error&) {
-        load.missing_is_error = false;  // a missing value, or an error that this load reports again
-    }
-    return {load_dataset(source, load), false};
+// The source's inputs with NaN where a numeric feature value was missing, instead of the fill it
+// got: the source read again with the columns `data` has, each numeric one's fill NaN. Loading the
+// .nbd file fills them in again, with these columns' fills or a model's (docs/data.md).
+Matrix<float> with_missing_values(const std::string& source, LoadOptions load, const Dataset& data) {
+    if (data.columns.empty()) return data.x;  // IDX images: no value is ever missing
+    load.columns = data.columns;
+    for (InputColumn& column : load.columns)
+        if (column.kind == InputColumn::Kind::numeric) column.fill = std::numeric_limits<float>::quiet_NaN();
+    return load_dataset(source, load).x;
 }
 
 }  // namespace
@@ -79,9 +76,10 @@ Command add_convert(CLI::App& app) {
             load.unseen_is_error = f->strict;
             load.targets_optional = f->no_targets;
         }
-        auto [data, complete] = read_source(f->data, load);
+        Dataset data = load_dataset(f->data, load);
         print_notes(data);
-        save_nbd(data, NbdOrigin{f->data, load, complete}, f->output);
+        data.x = with_missing_values(f->data, load, data);
+        save_nbd(data, NbdOrigin{f->data, load}, f->output);
         std::printf("%s: %zu samples, %zu features%s\n", f->output.c_str(), data.samples(), data.features(),
                     data.has_targets ? (std::string(", ") + task_name(data.task) + " targets").c_str() : "");
         return 0;

@@ -125,11 +125,11 @@ Dataset load_csv(const std::string& path, const LoadOptions& options = {});
 struct NbdOrigin {
     std::string source;       ///< the source it was read from, for messages
     LoadOptions options;      ///< the options it was read with: a load that asks for others is refused
-    bool complete = false;    ///< no feature value was missing, so none was filled in
 };
 
 /// Writes a data set as a .nbd file (docs/data.md): its values as aligned little-endian floats, its
-/// names, columns and ids, and `origin`, with checksums. Written atomically (PATH.tmp-XXXX, then
+/// names, columns and ids, and `origin`, with checksums. A NaN in x marks a missing value of a
+/// numeric column, which loading fills with the column's fill (the model's, for a model's load). Written atomically (PATH.tmp-XXXX, then
 /// renamed), so that a failed write leaves no file. load_dataset reads the file back (it knows it
 /// by its first bytes, whatever its name) as the same data set. Error naming PATH.
 void save_nbd(const Dataset& data, const NbdOrigin& origin, const std::string& path);

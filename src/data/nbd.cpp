@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <limits>
 #include <optional>
 
 #include "cpu/split_pool.hpp"
@@ -212,8 +213,7 @@ std::vector<std::pair<std::string, std::string>> origin_entries(const NbdOrigin&
             {"task", o.task ? task_name(*o.task) : ""},
             {"missing", o.missing_is_error ? "error" : "impute"},
             {"strict", o.unseen_is_error ? "yes" : "no"},
-            {"model", o.columns.empty() ? "no" : "yes"},
-            {"complete", origin.complete ? "yes" : "no"}};
+            {"model", o.columns.empty() ? "no" : "yes"}};
 }
 
 void check_savable(const Dataset& data, const std::string& path) {
@@ -466,11 +466,11 @@ void check_consistency(const Header& h, const Description& d, const std::string&
             expect(data::valid_utf8(name), path, "the name " + data::quoted(name) + " is not valid UTF-8");
 }
 
-// A trained model's columns fit the file's when each encodes its rows alike: same names, kinds and
-// categories, and for a numeric column the same fill (unless no value was missing, none filled).
+// A trained model's columns fit the file's when each encodes its rows alike: same names and kinds,
+// and for a categorical column the same categories. A numeric column's missing values are filled
+// with the model's fill (check_values).
 void check_columns_fit(const Description& d, const LoadOptions& options, const std::string& path) {
     if (options.columns.empty()) return;
-    const bool complete = d.origin_value("complete") == "yes";
     const std::string remedy = ": convert the CSV file with --model to encode it as the model does";
     if (d.columns.size() != options.columns.size())
         throw file_error(path, std::to_string(d.columns.size()) + " input columns, but the model has " +
@@ -480,11 +480,8 @@ void check_columns_fit(const Description& d, const LoadOptions& options, const s
         if (mine.name != model.name)
             throw file_error(path, "input column " + std::to_string(k + 1) + " is " + data::quoted(mine.name) +
                                        ", but the model's is " + data::quoted(model.name) + remedy);
-        const bool same = mine.kind == model.kind && mine.categories == model.categories &&
-                          mine.missing_category == model.missing_category &&
-                          (mine.kind == InputColumn::Kind::categorical || complete ||
-                           std::bit_cast<std::uint32_t>(mine.fill) == std::bit_cast<std::uint32_t>(model.fill));
-        if (!same)
+        if (mine.kind != model.kind || mine.categories != model.categories ||
+            mine.missing_category != model.missing_category)
             throw file_error(path, "column " + data::quoted(mine.name) +
                                        " was encoded as fitted on the file's own rows, not as the model's" + remedy);
     }
@@ -509,9 +506,6 @@ void check_options(const Description& d, const LoadOptions& options, const std::
                                    "; convert the CSV file again with --task " + task_name(*options.task));
     if (!d.has_targets && !options.targets_optional)
         throw file_error(path, "holds no targets (it was converted without them), so it can only be predicted on");
-    if (options.missing_is_error && d.origin_value("complete") != "yes")
-        throw file_error(path, "missing values were filled in when it was converted; convert the CSV file with "
-                               "--missing error to refuse them");
     if (options.unseen_is_error && d.origin_value("model") == "yes" && d.origin_value("strict") != "yes")
         throw file_error(path, "converted without --strict, so categories the model never saw became all-zero "
                                "inputs; convert the CSV file with --strict to refuse them");
@@ -616,14 +610,35 @@ void read_rows(const InputBytes& file, const Header& h, const Description& d, co
     swap_to_or_from_little_endian(data.y.data.data(), data.y.size());
 }
 
-// Values a writer could not have stored: non-finite inputs or targets, classification targets
-// that are not one-hot (whose class indices become the labels).
-void check_values(Dataset& data, const Description& d, RowRange kept, const std::string& path) {
+// Each input's fill for a missing value (NaN in the file): its numeric column's, from the model's
+// columns when a model reads the file; NaN (not fillable) for a categorical input or without columns.
+std::vector<float> input_fills(const Description& d, const LoadOptions& options, std::size_t inputs) {
+    std::vector<float> fills(inputs, std::numeric_limits<float>::quiet_NaN());
+    const std::vector<InputColumn>& columns = options.columns.empty() ? d.columns : options.columns;
+    std::size_t at = 0;
+    for (const InputColumn& column : columns) {
+        if (column.kind == InputColumn::Kind::numeric && at < inputs) fills[at] = column.fill;
+        at += column.width();
+    }
+    return fills;
+}
+
+// Missing values filled in (or refused, with LoadOptions::missing_is_error), and values a writer
+// could not have stored refused: other non-finite inputs or targets, classification targets that
+// are not one-hot (whose class indices become the labels).
+void check_values(Dataset& data, const Description& d, const LoadOptions& options, RowRange kept,
+                  const std::string& path) {
     const auto row_name = [&](std::size_t i) { return "row " + std::to_string(kept.begin + i + 1); };
+    const std::vector<float> fills = input_fills(d, options, data.x.cols);
     for (std::size_t i = 0; i < data.x.rows; ++i)
-        for (std::size_t j = 0; j < data.x.cols; ++j)
-            if (!std::isfinite(data.x(i, j)))
-                throw file_error(path, row_name(i) + ", input " + std::to_string(j + 1) + ": not a finite number");
+        for (std::size_t j = 0; j < data.x.cols; ++j) {
+            float& v = data.x(i, j);
+            if (std::isfinite(v)) continue;
+            const std::string where = row_name(i) + ", input " + std::to_string(j + 1);
+            if (!std::isnan(v) || std::isnan(fills[j])) throw file_error(path, where + ": not a finite number");
+            if (options.missing_is_error) throw file_error(path, where + ": a missing value (--missing error)");
+            v = fills[j];
+        }
     if (data.y.empty()) return;
     if (d.task == Task::regression) {
         for (std::size_t i = 0; i < data.y.rows; ++i)
@@ -703,10 +718,10 @@ Dataset data::load_nbd(const std::string& path, const LoadOptions& options) {
     data.target_names = read_y ? d.target_names : std::vector<std::string>{};
     data.target_column = read_y ? d.target_column : std::string();
     data.columns = d.columns;
-    if (!options.id_column.empty() && data.ids.empty())
+    if (!options.id_column.empty() && !(h.flags & flag_ids))
         throw file_error(path, "has no ids: convert the CSV file with --id " + options.id_column);
     if (options.id_column.empty()) data.ids.clear();
-    check_values(data, d, kept, path);
+    check_values(data, d, options, kept, path);
     if (!read_y && options.targets_optional) data.class_names = options.class_names.empty() ? d.class_names : options.class_names;
     conform_classes(data, options, path);
     return data;
