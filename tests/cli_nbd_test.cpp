@@ -2,6 +2,7 @@
 // .nbd file converted from it the same way, and training on it gives the same model, bit for bit.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -113,6 +114,26 @@ TEST_F(CliNbd, ConvertNeverWritesOverItsInputNorLeavesAPartialFile) {
     write("bad.csv", "a,b,label\n1,2,x\n3,oops,y\n");
     expect_refused({"convert", "--data", "bad.csv", "--output", "bad.nbd"}, {"bad.csv:3:"});
     expect_refused({"convert", "--data", "train.csv", "--output", "-"}, {"--output: name a file"});
+}
+
+TEST_F(CliNbd, PredictWritesTheSameRowsPartByPart) {
+    train_blobs_classifier();
+    // 70,000 rows: a part of 65,536 and the rest. Predicted apart, the two halves' rows make the
+    // whole file's output, which predict writes a part at a time.
+    std::mt19937 random(9);
+    std::string head = "x,y\n", tail = head;
+    for (int i = 0; i < 70000; ++i)
+        (i < 65536 ? head : tail) += std::to_string(uniform(random, -1, 3)) + "," + std::to_string(uniform(random, -1, 3)) + "\n";
+    write("all.csv", head + tail.substr(4));
+    write("head.csv", head);
+    write("tail.csv", tail);
+    const std::string all = succeeds({"predict", "--model", "blobs.nabla", "--data", "all.csv"}).out;
+    const std::string first = succeeds({"predict", "--model", "blobs.nabla", "--data", "head.csv"}).out;
+    const std::string rest = succeeds({"predict", "--model", "blobs.nabla", "--data", "tail.csv"}).out;
+    EXPECT_EQ(std::count(all.begin(), all.end(), '\n'), 70001);
+    EXPECT_TRUE(all == first + rest.substr(rest.find('\n') + 1)) << "the part-by-part output differs";
+    succeeds({"predict", "--model", "blobs.nabla", "--data", "all.csv", "--output", "all-predictions.csv"});
+    EXPECT_TRUE(read_file(path("all-predictions.csv")) == all);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,6 +103,13 @@ struct LoadOptions {
 /// *-idx3-ubyte[.gz] (labels found beside it), a .nbd file (told by its first bytes, whatever its
 /// name), or a CSV path. Throws Error naming file and line/field.
 Dataset load_dataset(const std::string& source, const LoadOptions& options = {});
+
+/// Reads a source a part at a time, for a pass over more rows than memory holds (nabla predict):
+/// `visit` gets each part in order, about `rows` samples each, read as load_dataset reads the whole
+/// source (errors name the same file, line and field; the first part carries the notes). CSV and
+/// .nbd files are read a part at a time, other sources whole, as one part; options.rows is unused.
+void load_dataset_in_parts(const std::string& source, const LoadOptions& options, std::size_t rows,
+                           const std::function<void(Dataset& part)>& visit);
 
 /// The files a source (as load_dataset names it) reads: a CSV file, or an IDX pair's images and
 /// labels (Fashion-MNIST's installed files included). Errors in naming the source are left for

@@ -166,6 +166,25 @@ Dataset load_dataset(const std::string& source, const LoadOptions& options) {
     return data;
 }
 
+void load_dataset_in_parts(const std::string& source, const LoadOptions& options, std::size_t rows,
+                           const std::function<void(Dataset& part)>& visit) {
+    if (rows == 0) throw Error("a part of a data set must hold at least one row");
+    LoadOptions all = options;
+    all.rows.reset();
+    if (data::is_nbd_file(source)) {
+        const std::size_t total = data::count_nbd_rows(source);
+        for (std::size_t begin = 0; begin == 0 || begin < total; begin += rows) {
+            all.rows = RowRange{begin, std::min(total, begin + rows)};
+            Dataset part = data::load_nbd(source, all);
+            visit(part);
+        }
+        return;
+    }
+    if (!idx_paths(source)) return data::load_csv_in_parts(source, all, rows, visit);
+    Dataset whole = load_dataset(source, all);
+    visit(whole);
+}
+
 std::size_t count_samples(const std::string& source) {
     if (data::is_nbd_file(source)) return data::count_nbd_rows(source);
     const std::optional<IdxPaths> idx = idx_paths(source);
