@@ -443,7 +443,6 @@ void expect(bool holds, const std::string& path, const std::string& what) {
 // What the description and header must agree on: a file can pass its checksums and still come
 // from a buggy or hostile writer.
 void check_consistency(const Header& h, const Description& d, const std::string& path) {
-    const std::string rows_of = " (" + std::to_string(h.y_columns) + " target columns)";
     expect(d.sums.size() == (h.rows + block_rows - 1) / block_rows, path,
            std::to_string(d.sums.size()) + " block checksums for " + std::to_string(h.rows) + " rows");
     expect(d.has_targets == (h.y_columns > 0), path, "the header and the description disagree on its targets");
@@ -453,7 +452,8 @@ void check_consistency(const Header& h, const Description& d, const std::string&
                    std::to_string(h.y_columns) + " classes");
     if (d.has_targets && d.task == Task::regression)
         expect(d.target_names.empty() || d.target_names.size() == h.y_columns, path,
-               std::to_string(d.target_names.size()) + " target names" + rows_of);
+               std::to_string(d.target_names.size()) + " target names for " + std::to_string(h.y_columns) +
+                   " target columns");
     expect(d.feature_names.empty() || d.feature_names.size() == h.x_columns, path,
            std::to_string(d.feature_names.size()) + " feature names for " + std::to_string(h.x_columns) + " features");
     if (!d.columns.empty()) {
@@ -583,8 +583,8 @@ struct RowReader {
 
 // A rows × cols matrix whose memory the kernel is asked to back with transparent huge pages before
 // anything touches it: where it gives them only on request (Linux's "madvise" mode, Debian's
-// default), a 200 MB matrix then takes about 100 page faults instead of 50,000, the larger part of
-// a load's time on a virtual machine.
+// default), a 200 MB matrix then takes about 100 page faults instead of 50,000, which on a virtual
+// machine halves a load's time (docs/BENCHMARKS.md, ".nbd files and predict in parts").
 Matrix<float> matrix_for_rows(std::size_t rows, std::size_t cols) {
     Matrix<float> m;
     m.data.reserve(rows * cols);  // allocated, not yet touched
@@ -749,7 +749,6 @@ Dataset data::load_nbd(const std::string& path, const LoadOptions& options) {
         throw file_error(path, "has no ids: convert the CSV file with --id " + options.id_column);
     if (options.id_column.empty()) data.ids.clear();
     check_values(data, d, options, kept, path);
-    if (!read_y && options.targets_optional) data.class_names = options.class_names.empty() ? d.class_names : options.class_names;
     conform_classes(data, options, path);
     return data;
 }
