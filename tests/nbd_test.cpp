@@ -165,9 +165,11 @@ TEST_F(Nbd, EveryChecksumCatchesAFlippedByte) {
     const std::string saved = saved_sample();
     const std::size_t size = read_file(saved).size();
     // In the header (a size), in the description, in x, in the ids at the end.
-    for (const auto& [offset, where] : std::vector<std::pair<std::size_t, std::string>>{
+    for (const auto& flip : std::vector<std::pair<std::size_t, std::string>>{
              {kRows, "the header"}, {kHeaderSize + 20, "the description"}, {700, "rows 1 to 100"},
              {size - 3, "rows 1 to 100"}}) {
+        const std::size_t offset = flip.first;
+        const std::string& where = flip.second;
         SCOPED_TRACE(offset);
         const std::string file = patched(saved, [&](std::string& b) { b[offset] ^= 0x10; }, false);
         expect_refused(file, "checksum mismatch in " + where);
