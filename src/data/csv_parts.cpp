@@ -130,19 +130,21 @@ void load_csv_in_parts(const std::string& path, const LoadOptions& options, std:
     Pending pending(path);
     pending.read_more();
     while (!pending.at_end && !has_first_line(pending.text)) pending.read_more();
-    const char delimiter = csv_delimiter(pending.text, options);
     // The first part as the whole file would start: a header, perhaps, then rows.
-    std::string first = pending.take_records(rows + 1, delimiter);
-    const std::string opening = first.substr(0, scan_records(first, 0, 2, delimiter).end);
+    std::string first = pending.take_records(rows + 1, csv_delimiter(pending.text, options));
+    // The later parts are read with the delimiter that the first part's reading found.
+    LoadOptions later = options;
+    later.delimiter = csv_delimiter(first, options);
+    const std::string opening = first.substr(0, scan_records(first, 0, 2, *later.delimiter).end);
     {
         Dataset part = parse_csv(std::move(first), path, options);
         visit(part);
     }
     while (!pending.text.empty() || !pending.at_end) {
         const std::size_t line = pending.line;
-        std::string text = pending.take_records(rows, delimiter);
+        std::string text = pending.take_records(rows, *later.delimiter);
         if (only_spaces(text)) continue;  // blank lines at the end
-        Dataset part = parse_csv_part(opening, std::move(text), line, path, options);
+        Dataset part = parse_csv_part(opening, std::move(text), line, path, later);
         visit(part);
     }
 }
