@@ -22,15 +22,18 @@
 
 namespace nabla::io {
 
+// A section of a file: its tag, and what messages call it.
 struct Section {
     std::string_view tag;  // four ASCII bytes in the file
     const char* name;      // in messages
 };
 
+// zlib's CRC-32 of the bytes, the checksum of every nabla file.
 inline std::uint32_t crc32_of(std::span<const std::uint8_t> bytes) {
     return static_cast<std::uint32_t>(crc32_z(crc32_z(0, nullptr, 0), bytes.data(), bytes.size()));
 }
 
+// The unsigned integer of `size` bytes stored little-endian at `bytes`, and the reverse.
 inline std::uint64_t load_little_endian(const std::uint8_t* bytes, std::size_t size) {
     std::uint64_t value = 0;
     for (std::size_t i = 0; i < size; ++i) value |= std::uint64_t(bytes[i]) << (8 * i);
@@ -188,6 +191,7 @@ auto read_section(Reader& file, const Section& section, ReadPayload read_payload
     return value;
 }
 
+// CSV input columns (InputColumn): name, kind, fill, categories, missing-category flag each.
 inline void write_columns(Writer& out, const std::vector<InputColumn>& columns) {
     out.u64(columns.size());
     for (const InputColumn& column : columns) {
@@ -212,7 +216,7 @@ inline std::vector<InputColumn> read_columns(Reader& in) {
     return columns;
 }
 
-
+// Key–value pairs of text, in order.
 inline void write_metadata(Writer& out, const std::vector<std::pair<std::string, std::string>>& metadata) {
     out.u64(metadata.size());
     for (const auto& [key, value] : metadata) {
@@ -229,6 +233,5 @@ inline std::vector<std::pair<std::string, std::string>> read_metadata(Reader& in
     }
     return metadata;
 }
-
 
 }  // namespace nabla::io
