@@ -325,7 +325,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
 
 // The flags of a training run (everything but --resume), registered on app into f.
 void add_train_flags(CLI::App& app, TrainFlags& f) {
-    app.add_option("--data", f.data, "training data: fashion-mnist:train, idx:IMAGES,LABELS or a CSV file");
+    app.add_option("--data", f.data, "training data: fashion-mnist:train, idx:IMAGES,LABELS, a CSV file or a .nbd file");
     app.add_option("--test", f.test, "test data, evaluated after every epoch and at the end");
     app.add_option("--target", f.target, "CSV: target column, by name or 0-based index (default: the last)");
     app.add_option("--ignore", f.ignore, "CSV: columns that are neither features nor target (names, comma-separated)");

@@ -4,6 +4,7 @@
 /// File format: docs/model-format.md.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,5 +55,10 @@ Model load_model(const std::string& path);
 /// the target column is not read, and may be absent), rows, ignore and id_column; the fields that
 /// describe the model are filled from it.
 Dataset load_dataset_for(const Model& model, const std::string& source, LoadOptions options = {});
+
+/// load_dataset_for a part at a time (load_dataset_in_parts): `visit` gets each part, about `rows`
+/// samples, in order, with the model's preprocessing applied.
+void load_dataset_for_in_parts(const Model& model, const std::string& source, LoadOptions options, std::size_t rows,
+                               const std::function<void(Dataset& part)>& visit);
 
 }  // namespace nabla

@@ -971,6 +971,19 @@ void read_in_parts(std::string& text, std::size_t begin, std::size_t line, const
     rows.trim();
 }
 
+// The records from the reader's position to the end of the text, into `rows`: large text without
+// quotes by all the threads at once, a part each.
+void read_rest(std::string& text, RecordReader& reader, const std::string& path, char delimiter, const Layout& layout,
+               const LoadOptions& options, CsvRows& rows) {
+    constexpr std::size_t kPartBytes = std::size_t(1) << 20;
+    const std::size_t rest = reader.position(), bytes = text.size() - rest;
+    const int parts = int(std::min<std::size_t>(std::size_t(cpu::split_parts()), bytes / kPartBytes));
+    if (parts > 1 && rows.keeps_every_row() && text.find('"', rest) == std::string::npos)
+        read_in_parts(text, rest, reader.line(), path, delimiter, layout, options, rows, parts);
+    else
+        for (Record record; reader.next(record);) rows.add(record);
+}
+
 }  // namespace
 
 Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
@@ -986,14 +999,27 @@ Dataset data::parse_csv(std::string text, const std::string& path, const LoadOpt
     CsvRows rows(path, layout, options);
     if (!opening.has_header) rows.add(opening.first);
     if (opening.has_second) rows.add(opening.second);
-    // Large files without quotes are read by all the threads at once, a part each.
-    constexpr std::size_t kPartBytes = std::size_t(1) << 20;
-    const std::size_t rest = reader.position(), bytes = text.size() - rest;
-    const int parts = int(std::min<std::size_t>(std::size_t(cpu::split_parts()), bytes / kPartBytes));
-    if (parts > 1 && rows.keeps_every_row() && text.find('"', rest) == std::string::npos)
-        read_in_parts(text, rest, reader.line(), path, delimiter, layout, options, rows, parts);
-    else
-        for (Record record; reader.next(record);) rows.add(record);
+    read_rest(text, reader, path, delimiter, layout, options, rows);
+    return std::move(rows).finish();
+}
+
+char data::csv_delimiter(std::string_view opening, const LoadOptions& options) {
+    return options.delimiter.value_or(detect_delimiter(opening));
+}
+
+Dataset data::parse_csv_part(std::string opening, std::string text, std::size_t line, const std::string& path,
+                             const LoadOptions& options) {
+    prepare_text(opening, path);
+    if (text.find('\0') != std::string::npos)
+        throw file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
+    const char delimiter = csv_delimiter(opening, options);
+    RecordReader opening_reader(opening, path, delimiter);
+    const Opening first = read_opening(opening_reader, path, delimiter);
+    Layout layout = make_layout(path, first.first, first.has_header, options);
+    layout.delimiter = delimiter;
+    CsvRows rows(path, layout, options);
+    RecordReader reader(text, path, delimiter, 0, text.size(), line);
+    read_rest(text, reader, path, delimiter, layout, options, rows);
     return std::move(rows).finish();
 }
 
