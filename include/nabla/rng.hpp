@@ -11,8 +11,8 @@
 namespace nabla {
 
 /// A seeded xoshiro256** generator: the same seed gives the same numbers everywhere. Its
-/// constructor, next() and uniform() are constexpr, which lets the CUDA kernels draw the same
-/// dropout masks as the CPU from this one definition.
+/// constructor and next() are constexpr, which lets the CUDA kernels draw the same dropout masks
+/// as the CPU from this one definition.
 class Rng {
 public:
     /// The generator seeded from `seed` through splitmix64.

@@ -160,10 +160,9 @@ __global__ void dropout_kernel(DropoutDraw draw, const StepState* state, const f
     const std::size_t i = thread_index();
     if (i >= n) return;
     const std::uint64_t sample = draw.first + draw.order[state->step * draw.batch + i];
-    Rng source = Dropout::source(state->dropout_key, state->run_step, sample, draw.layer);
-    const float scale = float(1.0 / (1.0 - draw.rate));
+    const Rng source = Dropout::source(state->dropout_key, state->run_step, sample, draw.layer);
+    Dropout::draw_mask(source, draw.rate, float(1.0 / (1.0 - draw.rate)), keep + i * width, width);
     for (std::size_t j = i * width; j < (i + 1) * width; ++j) {
-        keep[j] = source.uniform() < draw.rate ? 0.0f : scale;
         kept[j] = a[j] * keep[j];
         write_copy(kept_copy, j, kept[j]);
     }
