@@ -66,13 +66,7 @@ Command add_convert(CLI::App& app) {
         load.missing_is_error = parse_missing_is_error(f->missing);
         if (!f->task.empty()) load.task = parse_task(f->task);
         if (!f->model.empty()) {  // as load_dataset_for reads, without the model's preprocessing
-            const Model m = load_model(f->model);
-            load.target = m.target;
-            load.task = m.task;
-            load.class_names = m.class_names;
-            load.feature_names = m.feature_names;
-            load.columns = m.columns;
-            load.features = m.network.input_size();
+            load = load_options_for(load_model(f->model), load);
             load.unseen_is_error = f->strict;
             load.targets_optional = f->no_targets;
         }

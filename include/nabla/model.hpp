@@ -49,6 +49,11 @@ void save_model(const Model& model, const std::string& path);
 /// unsupported version, truncated in section X, checksum mismatch, absurd sizes, NaN weights, …).
 Model load_model(const std::string& path);
 
+/// `options` with the fields that describe the model filled from it (target column, task, class and
+/// feature names, input columns, input width): how load_dataset_for reads a source, before it
+/// applies the model's preprocessing.
+LoadOptions load_options_for(const Model& model, LoadOptions options = {});
+
 /// Reads a data source as the model was trained on it (same target column, class names and
 /// features, found by name where a CSV file has a header; refusing data that do not fit) and applies
 /// the model's preprocessing. `options` gives what the caller chooses: targets_optional (prediction:

@@ -4,10 +4,7 @@
 
 namespace nabla {
 
-namespace {
-
-// The caller's options, with the fields that describe the model filled from it.
-LoadOptions for_model(const Model& model, LoadOptions options) {
+LoadOptions load_options_for(const Model& model, LoadOptions options) {
     options.target = model.target;
     options.task = model.task;
     options.class_names = model.class_names;
@@ -17,17 +14,15 @@ LoadOptions for_model(const Model& model, LoadOptions options) {
     return options;
 }
 
-}  // namespace
-
 Dataset load_dataset_for(const Model& model, const std::string& source, LoadOptions options) {
-    Dataset data = load_dataset(source, for_model(model, std::move(options)));
+    Dataset data = load_dataset(source, load_options_for(model, std::move(options)));
     model.preprocessing.apply(data.x);
     return data;
 }
 
 void load_dataset_for_in_parts(const Model& model, const std::string& source, LoadOptions options, std::size_t rows,
                                const std::function<void(Dataset& part)>& visit) {
-    load_dataset_in_parts(source, for_model(model, std::move(options)), rows, [&](Dataset& part) {
+    load_dataset_in_parts(source, load_options_for(model, std::move(options)), rows, [&](Dataset& part) {
         model.preprocessing.apply(part.x);
         visit(part);
     });
