@@ -14,10 +14,14 @@
 //  - every other column is a feature and must hold finite numbers. A trained model's features are
 //    found by name where the file has a header (LoadOptions, dataset.hpp).
 // Error messages count lines from 1, the header included, and fields from 1.
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <charconv>
+#include <atomic>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <iterator>
 #include <cmath>
@@ -55,6 +59,47 @@ constexpr std::size_t kMaxClasses = 10000;
     return value;
 }
 
+// Powers of ten that a double holds exactly.
+constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// parse_number's value of a number written simply, read at text[at] on: an optional sign, digits,
+// and optionally a point and more digits, 19 digits at most in all. Where those digits, as an
+// integer m, are at most 2^53 and f of them follow the point, m and 10^f are exact doubles, and
+// m / 10^f (one IEEE division) is the correctly rounded value: the same double that from_chars
+// gives (Clinger's fast path). False, with `at` where it was, for any other text, which
+// parse_number then reads. On success `at` is just past the number.
+[[gnu::always_inline]] inline bool simple_number(const char*& at, const char* end, double& value) {
+    const char* p = at;
+    const bool negative = p < end && *p == '-';
+    if (p < end && (*p == '-' || *p == '+')) ++p;
+    std::uint64_t digits = 0;
+    const char* const first = p;
+    while (p < end && static_cast<unsigned char>(*p - '0') < 10) digits = digits * 10 + std::uint64_t(*p++ - '0');
+    if (p == first) return false;
+    std::size_t after_point = 0;
+    if (p < end && *p == '.') {
+        const char* const point = p++;
+        while (p < end && static_cast<unsigned char>(*p - '0') < 10) digits = digits * 10 + std::uint64_t(*p++ - '0');
+        after_point = std::size_t(p - point - 1);
+        if (after_point == 0) return false;
+    }
+    const std::size_t count = std::size_t(p - first) - (after_point > 0 ? 1 : 0);
+    if (count > 19 || digits > (std::uint64_t(1) << 53)) return false;
+    const double magnitude = static_cast<double>(digits) / kExactPowersOfTen[after_point];
+    value = negative ? -magnitude : magnitude;
+    at = p;
+    return true;
+}
+
+// Asks the kernel for huge pages in [data, data + bytes), where it gives them only on request.
+void advise_huge_pages(void* data, std::size_t bytes) {
+    constexpr std::uintptr_t kHugePage = std::uintptr_t(2) << 20;
+    const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHugePage - 1) / kHugePage * kHugePage;
+    const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) / kHugePage * kHugePage;
+    if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 // The value of a label that is an integer (exactly representable as a double), else nullopt.
 std::optional<long long> integer_value(std::string_view text) {
     constexpr double kLargestExact = 9007199254740992.0;  // 2^53
@@ -69,11 +114,17 @@ std::string label_name(std::string_view text) {
     return integer ? std::to_string(*integer) : std::string(text);
 }
 
-// One record of the file: its fields, as views into the text, and the line it starts on.
+// One record of the file: its fields, as views into the text (or, for a quoted field with a ""
+// in it, into its unescaped copy), and the line it starts on.
 struct Record {
     std::vector<std::string_view> fields;
+    std::deque<std::string> unescaped;  // a deque: adding one leaves the others where they are
     std::size_t line = 0;
 };
+
+// Thrown by a reader of a part of the file that ends inside a quoted field: the part was cut at a
+// line end within the field (or the field is never closed), and the file is read again in one part.
+struct CutInQuotes {};
 
 // The field separator of a file whose delimiter was not given: whichever of comma, semicolon, tab
 // and pipe occurs most often in its first line outside quotes (a comma when none does).
@@ -104,19 +155,26 @@ char detect_delimiter(std::string_view text) {
     return parse_number(with_point);
 }
 
-// Splits CSV text into records. Quoted fields are unescaped in place (that only ever shrinks them),
-// so every field is a view into the text and nothing is copied.
+// Splits CSV text into records. Fields are views into the text, which is never written (it may be
+// a read-only mapping of the file); only a quoted field with an escaped quote is copied, unescaped.
 class RecordReader {
 public:
-    RecordReader(std::string& text, const std::string& path, char delimiter)
+    RecordReader(std::string_view text, const std::string& path, char delimiter)
         : text_(text), path_(path), delimiter_(delimiter), end_(text.size()) {}
     // The records of text[begin, end), which starts on line `line` and at the start of a record.
-    RecordReader(std::string& text, const std::string& path, char delimiter, std::size_t begin, std::size_t end,
+    RecordReader(std::string_view text, const std::string& path, char delimiter, std::size_t begin, std::size_t end,
                  std::size_t line)
         : text_(text), path_(path), delimiter_(delimiter), pos_(begin), end_(end), line_(line) {}
 
     std::size_t position() const { return pos_; }  // where the next record starts (or blank lines before it)
     std::size_t line() const { return line_; }      // the line it is on
+    std::string_view text() const { return text_.substr(0, end_); }  // the text this reader reads, up to its end
+
+    // Moves past a record read by someone else (CsvRows::add_simple): one line, ending before `next`.
+    void skip_line(std::size_t next) {
+        pos_ = next;
+        ++line_;
+    }
 
     // The next record that is not a blank line; false at the end of the text.
     bool next(Record& record) {
@@ -124,10 +182,11 @@ public:
         if (at_end()) return false;
         record.line = line_;
         record.fields.clear();
+        record.unescaped.clear();
         for (;;) {
             if (record.fields.size() == kMaxColumns)
                 throw line_error(path_, record.line, "more than " + std::to_string(kMaxColumns) + " fields");
-            record.fields.push_back(read_field(record.fields.size() + 1));
+            record.fields.push_back(read_field(record));
             if (at_end()) return true;
             if (text_[pos_++] == '\n') {  // else it was the delimiter before the next field
                 ++line_;
@@ -161,10 +220,11 @@ private:
     }
 
     // Leaves pos_ at the comma or line end after the field, or at the end of the text.
-    std::string_view read_field(std::size_t field_number) {
+    std::string_view read_field(Record& record) {
+        const std::size_t field_number = record.fields.size() + 1;
         skip_spaces();
         if (at_end() || text_[pos_] != '"') return read_plain_field();
-        const std::string_view field = read_quoted_field();
+        const std::string_view field = read_quoted_field(record);
         skip_spaces();
         if (!at_end() && text_[pos_] != delimiter_ && text_[pos_] != '\n')
             throw line_error(path_, line_, "field " + std::to_string(field_number) + ": text after the closing quote");
@@ -179,25 +239,33 @@ private:
         return {text_.data() + start, end - start};
     }
 
-    std::string_view read_quoted_field() {
+    std::string_view read_quoted_field(Record& record) {
         const std::size_t opened_on = line_;
         const std::size_t start = ++pos_;  // after the opening quote
-        std::size_t end = start;           // end of the unescaped text; never passes pos_
+        std::string* unescaped = nullptr;  // only once a "" shows
+        std::size_t copied = start;        // where the text not yet in `unescaped` starts
         for (;;) {
-            if (at_end()) throw line_error(path_, opened_on, "a quoted field is never closed");
+            if (at_end()) {
+                if (end_ != text_.size()) throw CutInQuotes{};
+                throw line_error(path_, opened_on, "a quoted field is never closed");
+            }
             const char c = text_[pos_++];
             if (c == '"') {
                 if (at_end() || text_[pos_] != '"') break;
-                ++pos_;  // "" inside quotes stands for one quote
+                if (!unescaped) unescaped = &record.unescaped.emplace_back();
+                unescaped->append(text_.substr(copied, pos_ - copied));  // up to and with the first quote
+                copied = ++pos_;  // "" inside quotes stands for one quote
             } else if (c == '\n') {
                 ++line_;
             }
-            text_[end++] = c;
         }
-        return {text_.data() + start, end - start};
+        const std::size_t closing = pos_ - 1;
+        if (!unescaped) return text_.substr(start, closing - start);
+        unescaped->append(text_.substr(copied, closing - copied));
+        return *unescaped;
     }
 
-    std::string& text_;
+    const std::string_view text_;
     const std::string& path_;
     const char delimiter_;
     std::size_t pos_ = 0;
@@ -412,16 +480,49 @@ struct ColumnReading {
     std::string first_word;
 };
 
-// Collects the rows of a file: features as they come, targets as text until all are seen, because
-// class names depend on every label. With a range of rows wanted, only those rows' features are
-// kept, but every row's target still counts towards the class names.
+// A target column while its rows are read. Class names depend on every label, so for
+// classification each row's label is kept as an index into the distinct label texts (keeping the
+// texts themselves would keep the file); for regression each row's number, NaN where the text is
+// not one, with those texts kept for the message.
+struct TargetReading {
+    std::vector<std::uint32_t> label;      // classification, per row: which of `texts`
+    std::vector<std::string> texts;        // the distinct labels, in the order they first show
+    std::vector<std::size_t> first_row;    // the row each of `texts` first shows in (so, ascending)
+    std::map<std::string, std::uint32_t, std::less<>> index;
+    std::uint32_t last = 0;                // the previous row's label, which the next often repeats
+    std::vector<float> number;             // regression, per row
+    std::vector<std::pair<std::size_t, std::string>> not_numbers;  // regression: (row, text) where NaN
+
+    std::uint32_t label_of(std::string_view text, std::size_t row) {
+        if (!texts.empty() && texts[last] == text) return last;
+        const auto found = index.find(text);
+        if (found != index.end()) return last = found->second;
+        last = static_cast<std::uint32_t>(texts.size());
+        texts.emplace_back(text);
+        first_row.push_back(row);
+        index.emplace(texts.back(), last);
+        return last;
+    }
+};
+
+// Collects the rows of a file: features as they come, targets (TargetReading) until all are seen.
+// With a range of rows wanted, only those rows' features are kept, but every row's target still
+// counts towards the class names.
 class CsvRows {
 public:
     CsvRows(const std::string& path, Layout layout, const LoadOptions& options)
         : path_(path), layout_(std::move(layout)), wanted_(options.rows), options_(options),
-          keep_all_(options.rows && options.columns.empty()), reading_(layout_.features.size()) {
+          keep_all_(options.rows && options.columns.empty()),
+          regression_(options.task.value_or(Task::classification) == Task::regression),
+          reading_(layout_.features.size()) {
         for (std::size_t k = 0; k < options.columns.size() && k < reading_.size(); ++k)
             reading_[k].textual = options.columns[k].kind == InputColumn::Kind::categorical;
+        simple_ = std::none_of(reading_.begin(), reading_.end(), [](const ColumnReading& c) { return c.textual; });
+        roles_.assign(layout_.names.size(), kOtherColumn);
+        for (std::size_t k = 0; k < layout_.features.size(); ++k) roles_[layout_.features[k]] = std::uint32_t(k);
+        if (layout_.target) roles_[*layout_.target] = kTargetColumn;
+        if (layout_.id) roles_[*layout_.id] = kIdColumn;
+        simple_row_.resize(layout_.features.size());
     }
 
     void add(const Record& record) {
@@ -430,29 +531,89 @@ public:
                              "expected " + std::to_string(layout_.names.size()) + " fields, got " +
                                  std::to_string(record.fields.size()));
         const bool kept = keep_all_ || !wanted_ || (rows_ >= wanted_->begin && rows_ < wanted_->end);
-        if (layout_.target) {
-            targets_.push_back(record.fields[*layout_.target]);
-            target_lines_.push_back(record.line);
-        }
+        if (layout_.target) add_target(record.fields[*layout_.target]);
+        lines_.push_back(static_cast<std::uint32_t>(record.line));
         if (kept) {
+            if (kept_ == 0) first_kept_ = rows_;
             float* row = next_row();
             for (std::size_t k = 0; k < layout_.features.size(); ++k)
                 row[k] = value(record.fields[layout_.features[k]], record.line, k);
             if (layout_.id) ids_.emplace_back(record.fields[*layout_.id]);
-            lines_.push_back(record.line);
             ++kept_;
         }
         ++rows_;
     }
 
+    // add() of the record at text[pos] on line `line`, where it is simple: on one line, every
+    // feature a plain decimal number (simple_number) in a column that has held only numbers, every
+    // other field plain text (no quotes, no spaces around it). Then, moves pos past the record's
+    // line end and returns true; otherwise leaves everything as it was, for add() to take the
+    // record from RecordReader. This is the path nearly every record of a large numeric file takes:
+    // it neither splits the record into fields first nor can it fail (a bad target is kept, for
+    // finish() to name).
+    bool add_simple(std::string_view text, std::size_t& pos, std::size_t line) {
+        if (!simple_ || !keeps_every_row()) return false;
+        const char delimiter = layout_.delimiter;
+        const char* p = text.data() + pos;
+        const char* const end = text.data() + text.size();
+        if (room_ && kept_ == room_capacity_) return false;
+        // In a part's room the row is written in place; elsewhere first aside, as the row may not be simple.
+        float* const row = room_ ? room_ + kept_ * layout_.features.size() : simple_row_.data();
+        std::string_view target, id;
+        const std::size_t columns = roles_.size();
+        for (std::size_t j = 0; j < columns; ++j) {
+            const std::uint32_t role = roles_[j];
+            if (role < kOtherColumn) {
+                double number = 0;
+                if (!simple_number(p, end, number)) return false;
+                row[role] = static_cast<float>(number);
+            } else {
+                const char* start = p;
+                while (p < end && *p != delimiter && *p != '\n') ++p;
+                std::string_view field(start, std::size_t(p - start));
+                if (j + 1 == columns && !field.empty() && field.back() == '\r') field.remove_suffix(1);  // CRLF
+                if (field.empty() || field.front() == '"' || is_space(field.front()) || is_space(field.back()))
+                    return false;
+                if (role == kTargetColumn) target = field;
+                if (role == kIdColumn) id = field;
+            }
+            if (j + 1 < columns) {
+                if (p == end || *p != delimiter) return false;
+                ++p;
+            }
+        }
+        if (p < end && *p == '\r') ++p;
+        if (p < end && *p++ != '\n') return false;
+        // The record is simple: add it.
+        if (layout_.target) add_target(target);
+        lines_.push_back(static_cast<std::uint32_t>(line));
+        if (kept_ == 0) first_kept_ = rows_;
+        float* const place = next_row();
+        if (place != row) std::copy(row, row + layout_.features.size(), place);
+        if (layout_.id) ids_.emplace_back(id);
+        ++simple_rows_;
+        ++kept_;
+        ++rows_;
+        pos = std::size_t(p - text.data());
+        return true;
+    }
+
     std::size_t kept() const { return kept_; }
+    // Spaces around fields are ignored (RecordReader::is_space).
+    bool is_space(char c) const { return c == ' ' || c == '\r' || (c == '\t' && layout_.delimiter != '\t'); }
     // Whether every row is kept as it is read, in order: a part of the file may then be read apart.
     bool keeps_every_row() const { return !wanted_ || keep_all_; }
 
     // Makes room for `rows` more rows after the rows kept so far, for parts of the file read at the
     // same time (read_in_parts); returns where the room starts.
     float* make_room(std::size_t rows) {
-        values_.resize((kept_ + rows) * layout_.features.size());
+        const std::size_t size = (kept_ + rows) * layout_.features.size();
+        if (values_.capacity() < size) {
+            values_.reserve(size);
+            // Huge pages, where the kernel has them: zero-filling the room then takes a fault per 2 MiB.
+            advise_huge_pages(values_.data(), size * sizeof(float));
+        }
+        values_.resize(size);
         return values_.data() + kept_ * layout_.features.size();
     }
     // A part's reader: writes its rows to `room`, which has space for `capacity` rows, instead of
@@ -465,6 +626,8 @@ public:
     // object made: its rows' values move down to just after ours, and everything else is appended
     // as if its rows had been added here.
     void append(CsvRows&& part) {
+        count_simple_rows();
+        part.count_simple_rows();
         const std::size_t width = layout_.features.size();
         for (std::size_t k = 0; k < width; ++k) {  // the texts first, while the part's values are in place
             ColumnReading& mine = reading_[k];
@@ -483,9 +646,9 @@ public:
         float* to = values_.data() + kept_ * width;
         if (to != part.room_) std::memmove(to, part.room_, part.kept_ * width * sizeof(float));
         lines_.insert(lines_.end(), part.lines_.begin(), part.lines_.end());
-        targets_.insert(targets_.end(), part.targets_.begin(), part.targets_.end());
-        target_lines_.insert(target_lines_.end(), part.target_lines_.begin(), part.target_lines_.end());
+        append_targets(part);
         std::move(part.ids_.begin(), part.ids_.end(), std::back_inserter(ids_));
+        if (kept_ == 0) first_kept_ = rows_ + part.first_kept_;
         rows_ += part.rows_;
         kept_ += part.kept_;
     }
@@ -494,6 +657,7 @@ public:
 
     Dataset finish() && {
         if (rows_ == 0) throw file_error(path_, "no data rows, only a header");
+        count_simple_rows();
         const RowRange kept = data::rows_to_keep(wanted_, rows_, path_);
         Dataset data;
         data.source = path_;
@@ -517,6 +681,37 @@ public:
     }
 
 private:
+    // How add_simple takes each column of the file: a feature's index among the features, or one of these.
+    static constexpr std::uint32_t kOtherColumn = 0xFFFFFFFD, kIdColumn = 0xFFFFFFFE, kTargetColumn = 0xFFFFFFFF;
+
+    void add_target(std::string_view text) {
+        if (!regression_) {
+            target_.label.push_back(target_.label_of(text, rows_));
+            return;
+        }
+        const std::optional<float> number = target_number(text);
+        target_.number.push_back(number.value_or(std::numeric_limits<float>::quiet_NaN()));
+        if (!number) target_.not_numbers.emplace_back(rows_, text);
+    }
+
+    // A part's targets after ours: its labels renumbered as our distinct texts.
+    void append_targets(CsvRows& part) {
+        TargetReading& mine = target_;
+        TargetReading& theirs = part.target_;
+        std::vector<std::uint32_t> renumbered(theirs.texts.size());
+        for (std::size_t t = 0; t < theirs.texts.size(); ++t)
+            renumbered[t] = mine.label_of(theirs.texts[t], rows_ + theirs.first_row[t]);
+        for (const std::uint32_t label : theirs.label) mine.label.push_back(renumbered[label]);
+        mine.number.insert(mine.number.end(), theirs.number.begin(), theirs.number.end());
+        for (auto& [row, text] : theirs.not_numbers) mine.not_numbers.emplace_back(rows_ + row, std::move(text));
+    }
+
+    // The rows add_simple took count as numbers in every feature column.
+    void count_simple_rows() {
+        for (ColumnReading& column : reading_) column.numbers += simple_rows_;
+        simple_rows_ = 0;
+    }
+
     bool categorical(std::size_t k) const {
         return k < options_.columns.size() && options_.columns[k].kind == InputColumn::Kind::categorical;
     }
@@ -575,6 +770,7 @@ private:
     void start_texts(std::size_t k) {
         ColumnReading& column = reading_[k];
         column.textual = true;
+        simple_ = false;
         const std::size_t width = layout_.features.size();
         const float* values = room_ ? room_ : values_.data();
         column.texts.reserve(kept_ + 1);
@@ -765,10 +961,10 @@ private:
                     continue;
                 }
                 if (options_.unseen_is_error)
-                    throw line_error(path_, lines_[i], layout_.field(layout_.features[k]) + ": " +
+                    throw line_error(path_, lines_[first_kept_ + i], layout_.field(layout_.features[k]) + ": " +
                                                            (text.empty() ? "a missing value" : "category " + quoted(text)) +
                                                            " that the model never saw (--strict)");
-                if (unseen_rows++ == 0) first_unseen_line = lines_[i], first_unseen = column.name;
+                if (unseen_rows++ == 0) first_unseen_line = lines_[first_kept_ + i], first_unseen = column.name;
             }
             offset += column.width();
         }
@@ -792,47 +988,72 @@ private:
         return static_cast<float>(*value);
     }
 
+    // number() without the message: none where it would refuse the text.
+    std::optional<float> target_number(std::string_view text) const {
+        if (is_missing_value(text)) return std::nullopt;
+        const std::optional<double> value = field_number(text, layout_.delimiter);
+        if (!value || !(std::abs(*value) <= std::numeric_limits<float>::max())) return std::nullopt;
+        return static_cast<float>(*value);
+    }
+
     void read_regression_targets(Dataset& data, RowRange kept) const {
         data.target_names = {layout_.names[*layout_.target]};
-        std::vector<float> values;
-        for (std::size_t i = kept.begin; i < kept.end; ++i)
-            values.push_back(number(targets_[i], target_lines_[i], *layout_.target));
+        std::vector<float> values(target_.number.begin() + std::ptrdiff_t(kept.begin),
+                                  target_.number.begin() + std::ptrdiff_t(kept.end));
+        for (std::size_t i = kept.begin; i < kept.end; ++i) {
+            if (!std::isnan(target_.number[i])) continue;
+            const auto& refused = target_.not_numbers;
+            const auto at = std::lower_bound(refused.begin(), refused.end(), i,
+                                             [](const auto& entry, std::size_t row) { return entry.first < row; });
+            number(at->second, lines_[i], *layout_.target);  // throws
+        }
         data.y = matrix_from(std::move(values), 1);
     }
 
     // Class names are the model's when it has them, else the distinct labels of all rows, sorted.
     void read_class_labels(Dataset& data, const std::vector<std::string>& model_classes, RowRange kept) const {
-        std::vector<std::string> names(rows_);
-        for (std::size_t i = 0; i < rows_; ++i) names[i] = class_label(i);
+        const std::vector<std::string> names = class_labels();
         data.class_names = model_classes.empty() ? derive_class_names(names) : model_classes;
 
         const data::ClassIndex index(data.class_names);
+        std::vector<std::optional<std::int32_t>> class_of(names.size());
+        for (std::size_t t = 0; t < names.size(); ++t) class_of[t] = index.find(names[t]);
+        data.labels.reserve(kept.end - kept.begin);
         for (std::size_t i = kept.begin; i < kept.end; ++i) {
-            const std::optional<std::int32_t> label = index.find(names[i]);
-            if (!label)
-                throw line_error(path_, target_lines_[i], data::unknown_class_message(names[i], data.class_names));
-            data.labels.push_back(*label);
+            const std::uint32_t t = target_.label[i];
+            if (!class_of[t])
+                throw line_error(path_, lines_[i], data::unknown_class_message(names[t], data.class_names));
+            data.labels.push_back(*class_of[t]);
         }
         data.y = data::one_hot(data.labels, data.class_names.size());
     }
 
-    std::string class_label(std::size_t row) const {
-        const std::string_view text = targets_[row];
-        const std::size_t column = *layout_.target;
-        if (text.empty()) throw line_error(path_, target_lines_[row], layout_.field(column) + ": empty class label");
+    // The class name of each distinct label text. The texts are in the order they first show, so
+    // the first refused is the one a check of every row in order would name.
+    std::vector<std::string> class_labels() const {
+        std::vector<std::string> names(target_.texts.size());
+        for (std::size_t t = 0; t < names.size(); ++t) {
+            const std::string problem = label_problem(target_.texts[t]);
+            if (!problem.empty()) throw line_error(path_, lines_[target_.first_row[t]], problem);
+            names[t] = label_name(target_.texts[t]);
+        }
+        return names;
+    }
+
+    // Why a label cannot name a class, or "" when it can.
+    std::string label_problem(std::string_view text) const {
+        const std::string field = layout_.field(*layout_.target);
+        if (text.empty()) return field + ": empty class label";
         if (!data::valid_utf8(text))
-            throw line_error(path_, target_lines_[row],
-                             layout_.field(column) + ": class label " + quoted(text) +
-                                 " is not valid UTF-8 (save the file as UTF-8)");
+            return field + ": class label " + quoted(text) + " is not valid UTF-8 (save the file as UTF-8)";
         const std::optional<double> value = parse_number(text);
-        if (value && !std::isfinite(*value))
-            throw line_error(path_, target_lines_[row],
-                             layout_.field(column) + ": " + quoted(text) + " is not a finite number");
-        return label_name(text);
+        if (value && !std::isfinite(*value)) return field + ": " + quoted(text) + " is not a finite number";
+        return "";
     }
 
     // Sorted numerically when all labels are integers, else as text. Labels that are all numbers
     // but not all integers are a regression target that was read as classification by default.
+    // `names`: the class name of each of target_.texts.
     std::vector<std::string> derive_class_names(const std::vector<std::string>& names) const {
         const std::set<std::string> distinct(names.begin(), names.end());
         const std::string target_field = layout_.field(*layout_.target);
@@ -844,10 +1065,10 @@ private:
 
         const auto is_number = [](const std::string& name) { return parse_number(name).has_value(); };
         if (!std::all_of(distinct.begin(), distinct.end(), is_number)) return {distinct.begin(), distinct.end()};
-        for (std::size_t i = 0; i < rows_; ++i)
-            if (!integer_value(names[i]))
-                throw line_error(path_, target_lines_[i],
-                                 target_field + ": class label " + quoted(names[i]) +
+        for (std::size_t t = 0; t < names.size(); ++t)  // in the order they first show, as in the file
+            if (!integer_value(names[t]))
+                throw line_error(path_, lines_[target_.first_row[t]],
+                                 target_field + ": class label " + quoted(names[t]) +
                                      " is not an integer; for a numeric target use --task regression");
 
         std::vector<std::pair<long long, std::string>> by_value;
@@ -870,28 +1091,117 @@ private:
     std::vector<float> values_;  // row-major, kept rows × feature columns; NaN: missing, or text
     float* room_ = nullptr;      // a part's reader: where its rows go instead (write_rows_to)
     std::size_t room_capacity_ = 0;
+    const bool regression_;  // the target is a number, not a class
     std::vector<ColumnReading> reading_;  // one per feature column
-    std::vector<std::size_t> lines_;      // each kept row's line
-    std::vector<std::string_view> targets_;
-    std::vector<std::size_t> target_lines_;
+    std::vector<std::uint32_t> lines_;    // every row's line, kept or not (files stay under 2 GiB)
+    std::size_t first_kept_ = 0;          // the row the kept rows start at
+    TargetReading target_;
     std::vector<std::string> ids_;  // kept rows' LoadOptions::id_column
+    // add_simple: whether it may take a record (every feature column holds only numbers so far),
+    // how it takes each column (roles_), the rows it took since count_simple_rows, and its row
+    // when it writes no part's room.
+    bool simple_ = true;
+    std::vector<std::uint32_t> roles_;
+    std::size_t simple_rows_ = 0;
+    std::vector<float> simple_row_;
 };
+
+void refuse_too_large(std::size_t bytes, const std::string& path) {
+    if (bytes > kMaxFileBytes)
+        throw file_error(path,
+                         "larger than 2 GiB; nabla holds data sets in memory and does not read CSV files this big");
+}
 
 std::string read_csv_text(const std::string& path) {
     data::InputFile file(path);
     std::string text = file.read(kMaxFileBytes + 1);
-    if (text.size() > kMaxFileBytes)
-        throw file_error(path,
-                         "larger than 2 GiB; nabla holds data sets in memory and does not read CSV files this big");
+    refuse_too_large(text.size(), path);
     return text;
 }
 
-// Refuses binary data, and drops a UTF-8 byte order mark.
-void prepare_text(std::string& text, const std::string& path) {
-    if (text.find('\0') != std::string::npos)
-        throw file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
+// The text of a CSV file, and, where the file is mapped (MappedFile), where the text lies in it.
+struct Source {
+    std::string_view text;
+    const data::MappedFile* mapped = nullptr;
+    std::size_t offset = 0;  // text[0]'s place in the mapping (after a byte order mark)
+
+    // Hands back the pages wholly inside text[begin, end); returns where what was handed back ends.
+    std::size_t release(std::size_t begin, std::size_t end) const {
+        if (!mapped) return end;
+        return mapped->release(begin + offset, end + offset) - offset;
+    }
+};
+
+// How far apart the readers hand back pages and report progress: often enough that little of the
+// text is held at once, seldom enough to cost nothing.
+constexpr std::size_t kStepBytes = std::size_t(4) << 20;
+
+Error binary_data_error(const std::string& path) {
+    return file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
+}
+
+// A NUL byte in text[begin, end) (binary data, not CSV text), looked for a step at a time, the
+// pages handed back after each; with `lines`, the line ends in it are counted as well.
+bool has_nul(const Source& source, std::size_t begin, std::size_t end, std::size_t* lines = nullptr) {
+    for (std::size_t at = begin; at < end;) {
+        const std::size_t stop = std::min(end, at + kStepBytes);
+        const char* data = source.text.data();
+        if (std::memchr(data + at, '\0', stop - at)) return true;
+        if (lines) *lines += std::size_t(std::count(data + at, data + stop, '\n'));
+        source.release(at, stop);
+        at = stop;
+    }
+    return false;
+}
+
+// Drops a UTF-8 byte order mark.
+Source without_byte_order_mark(Source source) {
     constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
-    if (text.starts_with(kByteOrderMark)) text.erase(0, kByteOrderMark.size());
+    if (source.text.starts_with(kByteOrderMark)) {
+        source.text.remove_prefix(kByteOrderMark.size());
+        source.offset += kByteOrderMark.size();
+    }
+    return source;
+}
+
+// Bytes of the text read, counted by every part's thread and reported (data::load_progress) by the
+// thread that started the load.
+class ReadProgress {
+public:
+    explicit ReadProgress(std::size_t total) : total_(total), report_(data::load_progress()) {}
+    void add(std::size_t bytes, bool reports) {
+        const std::size_t done = done_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+        if (reports && report_) report_(std::min(done, total_), total_);
+    }
+    void restart() { done_ = 0; }
+
+private:
+    std::atomic<std::size_t> done_{0};
+    const std::size_t total_;
+    const data::LoadProgress& report_;
+};
+
+// Reads the records `reader` has left into `rows`: add_simple where it can, add() otherwise. Every
+// step it hands back the pages behind it and adds to the progress (`reports`: on this thread).
+void read_records(RecordReader& reader, CsvRows& rows, const Source& source, ReadProgress& progress, bool reports) {
+    const std::string_view text = reader.text();
+    std::size_t released = reader.position(), counted = released;
+    Record record;
+    for (;;) {
+        std::size_t next = reader.position();
+        if (rows.add_simple(text, next, reader.line()))
+            reader.skip_line(next);
+        else if (reader.next(record))
+            rows.add(record);
+        else
+            break;
+        if (reader.position() - counted >= kStepBytes) {
+            progress.add(reader.position() - counted, reports);
+            counted = reader.position();
+            released = source.release(released, counted);
+        }
+    }
+    progress.add(reader.position() - counted, reports);
 }
 
 // The first two records of a file, which tell whether the first is a header.
@@ -926,11 +1236,16 @@ bool is_missing_value(std::string_view text) {
 namespace {
 
 // The records of text[begin, end) (which starts a record, on line `line`) read by the threads at the
-// same time, each a part of it cut at a line end, into `rows`. Only for text without quotes, where
-// every line end ends a record, and rows kept as read. The parts' rows are written in place, each
-// part into room for as many rows as it has lines; the first error in the file is the one thrown.
-void read_in_parts(std::string& text, std::size_t begin, std::size_t line, const std::string& path, char delimiter,
-                   const Layout& layout, const LoadOptions& options, CsvRows& rows, int parts) {
+// same time, each a part of it cut at a line end, into `rows`, which keeps rows as read. A first pass
+// counts each part's line ends (and refuses NUL bytes); each part's rows are then written in place,
+// into room for as many rows as it has lines. The first error in the file is the one thrown.
+// A part is read as if its cut were between records, which only a line end inside a quoted field
+// belies: the part before it then ends inside quotes. False then, for the caller to read the text
+// in one part (the rows read here are left over).
+bool read_in_parts(const Source& source, std::size_t begin, std::size_t line, const std::string& path,
+                   char delimiter, const Layout& layout, const LoadOptions& options, CsvRows& rows, int parts,
+                   ReadProgress& progress) {
+    const std::string_view text = source.text;
     std::vector<std::size_t> cut(static_cast<std::size_t>(parts) + 1, text.size());
     cut[0] = begin;
     for (std::size_t p = 1; p < std::size_t(parts); ++p) {
@@ -939,10 +1254,12 @@ void read_in_parts(std::string& text, std::size_t begin, std::size_t line, const
         cut[p] = line_end == std::string::npos ? text.size() : line_end + 1;
     }
     std::vector<std::size_t> line_ends(static_cast<std::size_t>(parts), 0);
-    cpu::run_in_parts(parts, [&](int p, int) {
-        line_ends[std::size_t(p)] = std::size_t(std::count(text.begin() + std::ptrdiff_t(cut[std::size_t(p)]),
-                                                           text.begin() + std::ptrdiff_t(cut[std::size_t(p) + 1]), '\n'));
+    std::vector<char> binary(static_cast<std::size_t>(parts), 0);
+    cpu::run_in_parts(parts, [&](int part, int) {
+        const std::size_t p = std::size_t(part);
+        binary[p] = has_nul(source, cut[p], cut[p + 1], &line_ends[p]);
     });
+    if (std::find(binary.begin(), binary.end(), 1) != binary.end()) throw binary_data_error(path);
     std::size_t room = 0;
     for (const std::size_t n : line_ends) room += n + 1;  // a last line may have no line end
     float* start = rows.make_room(room);
@@ -956,60 +1273,108 @@ void read_in_parts(std::string& text, std::size_t begin, std::size_t line, const
         offset += line_ends[p] + 1;
     }
     std::vector<std::exception_ptr> failed(static_cast<std::size_t>(parts));
+    std::vector<char> cut_in_quotes(static_cast<std::size_t>(parts), 0);
     cpu::run_in_parts(parts, [&](int part, int) {
         const std::size_t p = std::size_t(part);
         try {
             RecordReader reader(text, path, delimiter, cut[p], cut[p + 1], first_line[p]);
-            for (Record record; reader.next(record);) part_rows[p].add(record);
+            read_records(reader, part_rows[p], source, progress, p == 0);
+        } catch (const CutInQuotes&) {
+            cut_in_quotes[p] = 1;
         } catch (...) {
             failed[p] = std::current_exception();
         }
     });
-    for (const std::exception_ptr& error : failed)
-        if (error) std::rethrow_exception(error);
+    for (std::size_t p = 0; p < std::size_t(parts); ++p) {  // every part up to p began at a record
+        if (cut_in_quotes[p]) return false;
+        if (failed[p]) std::rethrow_exception(failed[p]);
+    }
     for (CsvRows& part : part_rows) rows.append(std::move(part));
     rows.trim();
+    return true;
+}
+
+// The CSV reader, on text in memory or mapped.
+Dataset parse_text(Source source, const std::string& path, const LoadOptions& options) {
+    source = without_byte_order_mark(source);
+    const std::string_view text = source.text;
+    const char delimiter = options.delimiter.value_or(detect_delimiter(text));
+    RecordReader reader(text, path, delimiter);
+    Opening opening;
+    std::optional<Layout> layout;
+    std::optional<CsvRows> rows;
+    // The opening rows, read before the rest; an error in them is only the one reported when no
+    // NUL byte (binary data) shows anywhere.
+    const auto start_rows = [&] {
+        rows.emplace(path, *layout, options);
+        if (!opening.has_header) rows->add(opening.first);
+        if (opening.has_second) rows->add(opening.second);
+    };
+    try {
+        opening = read_opening(reader, path, delimiter);
+        if (opening.first.fields.size() == 1 && !options.delimiter && data::expected_features(options) != 1u)
+            throw file_error(path, "only one column: no comma, semicolon, tab or pipe between the fields of its "
+                                   "first line (give the separator with --delimiter)");
+        layout = make_layout(path, opening.first, opening.has_header, options);
+        layout->delimiter = delimiter;
+        start_rows();
+    } catch (const Error&) {
+        if (has_nul(source, 0, text.size())) throw binary_data_error(path);
+        throw;
+    }
+    const std::size_t rest = reader.position(), rest_line = reader.line();
+    if (has_nul(source, 0, rest)) throw binary_data_error(path);
+    ReadProgress progress(text.size() - rest);
+    // Large files are read by all the threads at once, a part each.
+    constexpr std::size_t kPartBytes = std::size_t(1) << 20;
+    const int parts = int(std::min<std::size_t>(std::size_t(cpu::split_parts()), (text.size() - rest) / kPartBytes));
+    if (parts > 1 && rows->keeps_every_row()) {
+        if (read_in_parts(source, rest, rest_line, path, delimiter, *layout, options, *rows, parts, progress))
+            return std::move(*rows).finish();
+        // A cut fell inside a quoted field (or a quoted field is never closed): one part, from the start.
+        rows.reset();
+        start_rows();
+        progress.restart();
+    } else if (has_nul(source, rest, text.size())) {
+        throw binary_data_error(path);
+    }
+    read_records(reader, *rows, source, progress, true);
+    return std::move(*rows).finish();
 }
 
 }  // namespace
 
 Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
-    prepare_text(text, path);
-    const char delimiter = options.delimiter.value_or(detect_delimiter(text));
-    RecordReader reader(text, path, delimiter);
-    const Opening opening = read_opening(reader, path, delimiter);
-    if (opening.first.fields.size() == 1 && !options.delimiter && data::expected_features(options) != 1u)
-        throw file_error(path, "only one column: no comma, semicolon, tab or pipe between the fields of its first "
-                               "line (give the separator with --delimiter)");
-    Layout layout = make_layout(path, opening.first, opening.has_header, options);
-    layout.delimiter = delimiter;
-    CsvRows rows(path, layout, options);
-    if (!opening.has_header) rows.add(opening.first);
-    if (opening.has_second) rows.add(opening.second);
-    // Large files without quotes are read by all the threads at once, a part each.
-    constexpr std::size_t kPartBytes = std::size_t(1) << 20;
-    const std::size_t rest = reader.position(), bytes = text.size() - rest;
-    const int parts = int(std::min<std::size_t>(std::size_t(cpu::split_parts()), bytes / kPartBytes));
-    if (parts > 1 && rows.keeps_every_row() && text.find('"', rest) == std::string::npos)
-        read_in_parts(text, rest, reader.line(), path, delimiter, layout, options, rows, parts);
-    else
-        for (Record record; reader.next(record);) rows.add(record);
-    return std::move(rows).finish();
+    return parse_text(Source{text}, path, options);
 }
 
 std::size_t data::count_csv_rows(const std::string& path) {
-    std::string text = read_csv_text(path);
-    prepare_text(text, path);
-    const char delimiter = detect_delimiter(text);
-    RecordReader reader(text, path, delimiter);
+    const std::unique_ptr<MappedFile> mapped = MappedFile::open(path);
+    std::string read;
+    if (!mapped) read = read_csv_text(path);
+    Source source = mapped ? Source{mapped->text(), mapped.get()} : Source{read};
+    refuse_too_large(source.text.size(), path);
+    if (has_nul(source, 0, source.text.size())) throw binary_data_error(path);
+    source = without_byte_order_mark(source);
+    const char delimiter = detect_delimiter(source.text);
+    RecordReader reader(source.text, path, delimiter);
     const Opening opening = read_opening(reader, path, delimiter);
     std::size_t rows = (opening.has_header ? 0 : 1) + (opening.has_second ? 1 : 0);
-    for (Record record; reader.next(record);) ++rows;
+    std::size_t released = 0;
+    for (Record record; reader.next(record);) {
+        ++rows;
+        if (reader.position() - released >= kStepBytes) released = source.release(released, reader.position());
+    }
     return rows;
 }
 
 Dataset load_csv(const std::string& path, const LoadOptions& options) {
-    return data::parse_csv(read_csv_text(path), path, options);
+    if (const std::unique_ptr<data::MappedFile> mapped = data::MappedFile::open(path)) {
+        refuse_too_large(mapped->text().size(), path);
+        return parse_text(Source{mapped->text(), mapped.get()}, path, options);
+    }
+    const std::string text = read_csv_text(path);
+    return parse_text(Source{text}, path, options);
 }
 
 }  // namespace nabla

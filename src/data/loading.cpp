@@ -1,5 +1,9 @@
 #include "data/loading.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -139,6 +143,48 @@ std::size_t InputFile::skip(std::size_t count) {
         if (got < wanted) break;  // the end of the file
     }
     return skipped;
+}
+
+std::unique_ptr<MappedFile> MappedFile::open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    struct stat info {};
+    unsigned char magic[2] = {};
+    void* data = MAP_FAILED;
+    const bool plain = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0 &&
+                       !(::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b);
+    if (plain) data = ::mmap(nullptr, std::size_t(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    ::close(fd);  // the mapping keeps the file
+    if (data == MAP_FAILED) return nullptr;
+    ::madvise(data, std::size_t(info.st_size), MADV_SEQUENTIAL);  // read ahead, for each part's thread
+    return std::unique_ptr<MappedFile>(new MappedFile(data, std::size_t(info.st_size)));
+}
+
+MappedFile::~MappedFile() {
+    ::munmap(data_, size_);
+}
+
+std::size_t MappedFile::release(std::size_t begin, std::size_t end) const {
+    static const auto page = std::size_t(::sysconf(_SC_PAGESIZE));
+    const std::size_t first = (begin + page - 1) / page * page, last = std::min(end, size_) / page * page;
+    if (first >= last) return begin;
+    ::madvise(static_cast<char*>(data_) + first, last - first, MADV_DONTNEED);
+    return last;
+}
+
+namespace {
+LoadProgress& progress_report() {
+    static LoadProgress report;
+    return report;
+}
+}  // namespace
+
+void set_load_progress(LoadProgress report) {
+    progress_report() = std::move(report);
+}
+
+const LoadProgress& load_progress() {
+    return progress_report();
 }
 
 RowRange rows_to_keep(const std::optional<RowRange>& rows, std::size_t total, const std::string& path) {

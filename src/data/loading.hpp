@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +56,37 @@ private:
     std::string path_;
     void* file_;  // gzFile, kept out of this header so that users need not include zlib.h
 };
+
+// A plain file's bytes mapped into memory, read-only: the text is parsed where the kernel's page cache
+// holds it, with no copy. Pages the parser has passed are handed back (release), so that a file much
+// larger than the data parsed from it never sits in memory whole.
+class MappedFile {
+public:
+    // None where InputFile must read the file instead: gzip data, an empty file, or anything that
+    // is not a regular file or cannot be mapped (InputFile then names what is wrong with it).
+    static std::unique_ptr<MappedFile> open(const std::string& path);
+    ~MappedFile();
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+
+    std::string_view text() const { return {static_cast<const char*>(data_), size_}; }
+
+    // Drops the pages wholly inside text()[begin, end) from this process (a page touched again is
+    // read back from the file); returns where the dropped stretch ends, or begin when it was none.
+    std::size_t release(std::size_t begin, std::size_t end) const;
+
+private:
+    MappedFile(void* data, std::size_t size) : data_(data), size_(size) {}
+    void* data_;
+    std::size_t size_;
+};
+
+// Progress through a large file being read: bytes done of all, now and then, on the thread that
+// started the load. Empty (the default): none is reported. The command line sets it to draw a
+// progress line on a terminal (tools/progress.hpp).
+using LoadProgress = std::function<void(std::size_t done, std::size_t total)>;
+void set_load_progress(LoadProgress report);
+const LoadProgress& load_progress();
 
 // y for classification: row i is the one-hot encoding of labels[i].
 Matrix<float> one_hot(const std::vector<std::int32_t>& labels, std::size_t classes);
