@@ -63,6 +63,37 @@ constexpr std::size_t kMaxClasses = 10000;
 constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
+// The value of 8 decimal digits, bytes 0–9 with the first digit in the lowest byte, in three
+// multiplications (SWAR: SIMD within a register).
+[[gnu::always_inline]] inline std::uint32_t eight_digits(std::uint64_t v) {
+    v = v * 10 + (v >> 8);
+    return std::uint32_t(((v & 0x000000FF000000FF) * 0x000F424000000064 +
+                          ((v >> 16) & 0x000000FF000000FF) * 0x0000271000000001) >> 32);
+}
+
+// Reads the decimal digits at `at` into `digits` (digits × 10^n + their value; it wraps past 19
+// digits, which the caller refuses), 8 bytes at a time while 8 are left; returns how many there were.
+[[gnu::always_inline]] inline std::size_t read_digits(const char*& at, const char* end, std::uint64_t& digits) {
+    constexpr std::uint64_t kPowers[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    const char* const start = at;
+    while (end - at >= 8) {
+        std::uint64_t bytes;
+        std::memcpy(&bytes, at, 8);
+        // Byte values less '0'; a byte that is no digit ends up at 10 or more, or wraps to 0x80 or
+        // more, and either way has its top bit set in `no_digit`. A borrow or carry only runs into
+        // the bytes after the first that is no digit, which are not used.
+        const std::uint64_t values = bytes - 0x3030303030303030;
+        const std::uint64_t no_digit = (values | (values + 0x7676767676767676)) & 0x8080808080808080;
+        const unsigned n = no_digit ? unsigned(std::countr_zero(no_digit)) / 8 : 8;
+        if (n == 0) break;
+        digits = digits * kPowers[n] + eight_digits(values << (64 - 8 * n));  // the n digits, led by zeros
+        at += n;
+        if (n < 8) return std::size_t(at - start);
+    }
+    while (at < end && static_cast<unsigned char>(*at - '0') < 10) digits = digits * 10 + std::uint64_t(*at++ - '0');
+    return std::size_t(at - start);
+}
+
 // parse_number's value of a number written simply, read at text[at] on: an optional sign, digits,
 // and optionally a point and more digits, 19 digits at most in all. Where those digits, as an
 // integer m, are at most 2^53 and f of them follow the point, m and 10^f are exact doubles, and
@@ -74,17 +105,15 @@ constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
     const bool negative = p < end && *p == '-';
     if (p < end && (*p == '-' || *p == '+')) ++p;
     std::uint64_t digits = 0;
-    const char* const first = p;
-    while (p < end && static_cast<unsigned char>(*p - '0') < 10) digits = digits * 10 + std::uint64_t(*p++ - '0');
-    if (p == first) return false;
+    std::size_t count = read_digits(p, end, digits);
+    if (count == 0) return false;
     std::size_t after_point = 0;
     if (p < end && *p == '.') {
-        const char* const point = p++;
-        while (p < end && static_cast<unsigned char>(*p - '0') < 10) digits = digits * 10 + std::uint64_t(*p++ - '0');
-        after_point = std::size_t(p - point - 1);
+        ++p;
+        after_point = read_digits(p, end, digits);
         if (after_point == 0) return false;
+        count += after_point;
     }
-    const std::size_t count = std::size_t(p - first) - (after_point > 0 ? 1 : 0);
     if (count > 19 || digits > (std::uint64_t(1) << 53)) return false;
     const double magnitude = static_cast<double>(digits) / kExactPowersOfTen[after_point];
     value = negative ? -magnitude : magnitude;
@@ -845,15 +874,15 @@ private:
         std::vector<std::vector<std::uint32_t>> part_counts(static_cast<std::size_t>(parts));
         cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
             std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
-            count.assign(width * key_ranges, 0);
+            count.assign(width * key_stride, 0);
             const auto [begin, end] = rows_of(part, count_of_parts);
             for (std::size_t i = begin; i < end; ++i) {
                 const float* row = values_.data() + i * width;
                 for (std::size_t k = 0; k < width; ++k)
-                    if (!std::isnan(row[k])) ++count[k * key_ranges + (order_key(row[k]) >> key_shift)];
+                    if (!std::isnan(row[k])) ++count[k * key_stride + (order_key(row[k]) >> key_shift)];
             }
         });
-        std::vector<std::uint32_t>& counts = part_counts[0];
+        std::vector<std::uint32_t> counts = part_counts[0];
         for (std::size_t p = 1; p < part_counts.size(); ++p)
             for (std::size_t c = 0; c < counts.size(); ++c) counts[c] += part_counts[p][c];
         // Per column: the ranks of the lower and upper middle values, the ranges they lie in, and
@@ -861,7 +890,7 @@ private:
         std::vector<std::size_t> present(width, 0), low_range(width), high_range(width), below(width),
             low_rank(width), high_rank(width);
         for (std::size_t k = 0; k < width; ++k) {
-            const std::uint32_t* count = counts.data() + k * key_ranges;
+            const std::uint32_t* count = counts.data() + k * key_stride;
             for (std::size_t r = 0; r < key_ranges; ++r) present[k] += count[r];
             if (present[k] == 0) continue;
             low_rank[k] = (present[k] - 1) / 2;
@@ -873,25 +902,39 @@ private:
             while (seen + count[r] <= high_rank[k]) seen += count[r++];
             high_range[k] = r;
         }
-        // Pass 2: each part keeps its rows' values in the middle ranges. The median is a value, so
-        // the order in which the parts' values are put together does not matter.
-        std::vector<std::vector<std::vector<float>>> part_middle(static_cast<std::size_t>(parts), std::vector<std::vector<float>>(width));
+        // Pass 2: each part keeps its rows' values in the middle ranges, column after column in one
+        // array whose size pass 1 counted. The median is a value, so the order in which the parts'
+        // values are put together does not matter.
+        std::vector<std::vector<float>> part_middle(static_cast<std::size_t>(parts));
+        std::vector<std::vector<std::size_t>> part_starts(static_cast<std::size_t>(parts));  // each column's
         cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
-            std::vector<std::vector<float>>& middle = part_middle[std::size_t(part)];
+            const std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
+            std::vector<std::size_t>& start = part_starts[std::size_t(part)];
+            start.assign(width + 1, 0);
+            for (std::size_t k = 0; k < width; ++k) {
+                start[k + 1] = start[k];
+                if (present[k] == 0) continue;
+                for (std::size_t r = low_range[k]; r <= high_range[k]; ++r) start[k + 1] += count[k * key_stride + r];
+            }
+            std::vector<float>& middle = part_middle[std::size_t(part)];
+            middle.resize(start[width]);
+            std::vector<std::size_t> next(start.begin(), start.end() - 1);
             const auto [begin, end] = rows_of(part, count_of_parts);
             for (std::size_t i = begin; i < end; ++i) {
                 const float* row = values_.data() + i * width;
                 for (std::size_t k = 0; k < width; ++k) {
                     if (std::isnan(row[k])) continue;
                     const std::size_t r = order_key(row[k]) >> key_shift;
-                    if (r >= low_range[k] && r <= high_range[k]) middle[k].push_back(row[k]);
+                    if (r - low_range[k] <= high_range[k] - low_range[k]) middle[next[k]++] = row[k];
                 }
             }
         });
         for (std::size_t k = 0; k < width; ++k) {
             if (present[k] == 0) continue;
             std::vector<float> values;
-            for (const auto& middle : part_middle) values.insert(values.end(), middle[k].begin(), middle[k].end());
+            for (std::size_t p = 0; p < part_middle.size(); ++p)
+                values.insert(values.end(), part_middle[p].begin() + std::ptrdiff_t(part_starts[p][k]),
+                              part_middle[p].begin() + std::ptrdiff_t(part_starts[p][k + 1]));
             const auto nth = [&](std::size_t rank) {
                 const auto at = values.begin() + std::ptrdiff_t(rank - below[k]);
                 std::nth_element(values.begin(), at, values.end());
@@ -903,9 +946,12 @@ private:
         return result;
     }
 
-    // The median's first step: 2048 ranges of keys, counted per column.
+    // The median's first step: 2048 ranges of keys, counted per column. The columns' counts lie
+    // key_stride apart, not 2048 (8 KiB): at a multiple of 4 KiB the CPU would take each load of
+    // the next column's count to wait for the store of the last (4K aliasing), ten times slower.
     static constexpr unsigned key_shift = 21;
     static constexpr std::size_t key_ranges = std::size_t(1) << (32 - key_shift);
+    static constexpr std::size_t key_stride = key_ranges + 16;
 
     // A float's bits as an unsigned key in the same order as the floats (negative ones reversed).
     static std::uint32_t order_key(float value) {
@@ -1125,6 +1171,9 @@ struct Source {
     const data::MappedFile* mapped = nullptr;
     std::size_t offset = 0;  // text[0]'s place in the mapping (after a byte order mark)
 
+    void map_ahead(std::size_t begin, std::size_t end) const {
+        if (mapped) mapped->map_ahead(begin + offset, end + offset);
+    }
     // Hands back the pages wholly inside text[begin, end); returns where what was handed back ends.
     std::size_t release(std::size_t begin, std::size_t end) const {
         if (!mapped) return end;
@@ -1140,15 +1189,21 @@ Error binary_data_error(const std::string& path) {
     return file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
 }
 
-// A NUL byte in text[begin, end) (binary data, not CSV text), looked for a step at a time, the
-// pages handed back after each; with `lines`, the line ends in it are counted as well.
+// A NUL byte in text[begin, end) (binary data, not CSV text); with `lines`, the line ends in it are
+// counted as well. A mapped file's text is copied a piece at a time into a buffer that stays in the
+// CPU's cache: mapping it for one look at each byte would cost more than the copy.
 bool has_nul(const Source& source, std::size_t begin, std::size_t end, std::size_t* lines = nullptr) {
+    constexpr std::size_t kPieceBytes = std::size_t(256) << 10;
+    std::vector<char> buffer(source.mapped ? std::min(kPieceBytes, end - std::min(begin, end)) : 0);
     for (std::size_t at = begin; at < end;) {
-        const std::size_t stop = std::min(end, at + kStepBytes);
-        const char* data = source.text.data();
-        if (std::memchr(data + at, '\0', stop - at)) return true;
-        if (lines) *lines += std::size_t(std::count(data + at, data + stop, '\n'));
-        source.release(at, stop);
+        const std::size_t stop = std::min(end, at + kPieceBytes);
+        const char* piece = source.text.data() + at;
+        if (source.mapped) {
+            source.mapped->copy(source.offset + at, stop - at, buffer.data());
+            piece = buffer.data();
+        }
+        if (std::memchr(piece, '\0', stop - at)) return true;
+        if (lines) *lines += std::size_t(std::count(piece, piece + (stop - at), '\n'));
         at = stop;
     }
     return false;
@@ -1186,6 +1241,7 @@ private:
 void read_records(RecordReader& reader, CsvRows& rows, const Source& source, ReadProgress& progress, bool reports) {
     const std::string_view text = reader.text();
     std::size_t released = reader.position(), counted = released;
+    source.map_ahead(counted, std::min(text.size(), counted + kStepBytes));
     Record record;
     for (;;) {
         std::size_t next = reader.position();
@@ -1199,6 +1255,7 @@ void read_records(RecordReader& reader, CsvRows& rows, const Source& source, Rea
             progress.add(reader.position() - counted, reports);
             counted = reader.position();
             released = source.release(released, counted);
+            source.map_ahead(counted, std::min(text.size(), counted + kStepBytes));
         }
     }
     progress.add(reader.position() - counted, reports);
@@ -1325,10 +1382,10 @@ Dataset parse_text(Source source, const std::string& path, const LoadOptions& op
     const std::size_t rest = reader.position(), rest_line = reader.line();
     if (has_nul(source, 0, rest)) throw binary_data_error(path);
     ReadProgress progress(text.size() - rest);
-    // Large files are read by all the threads at once, a part each.
+    // Large files are read by all the threads at once, a part of at least 1 MiB each.
     constexpr std::size_t kPartBytes = std::size_t(1) << 20;
-    const int parts = int(std::min<std::size_t>(std::size_t(cpu::split_parts()), (text.size() - rest) / kPartBytes));
-    if (parts > 1 && rows->keeps_every_row()) {
+    const int parts = int(std::clamp<std::size_t>((text.size() - rest) / kPartBytes, 1, std::size_t(cpu::split_parts())));
+    if (rows->keeps_every_row()) {
         if (read_in_parts(source, rest, rest_line, path, delimiter, *layout, options, *rows, parts, progress))
             return std::move(*rows).finish();
         // A cut fell inside a quoted field (or a quoted field is never closed): one part, from the start.

@@ -71,12 +71,21 @@ public:
 
     std::string_view text() const { return {static_cast<const char*>(data_), size_}; }
 
+    // Maps the pages of text()[begin, end) at once, ahead of reading them (one system call instead
+    // of a page fault every few pages).
+    void map_ahead(std::size_t begin, std::size_t end) const;
+
     // Drops the pages wholly inside text()[begin, end) from this process (a page touched again is
     // read back from the file); returns where the dropped stretch ends, or begin when it was none.
     std::size_t release(std::size_t begin, std::size_t end) const;
 
+    // Copies text()[offset, offset + count) into `into` without mapping it, for a pass that only
+    // looks at each byte once.
+    void copy(std::size_t offset, std::size_t count, char* into) const;
+
 private:
-    MappedFile(void* data, std::size_t size) : data_(data), size_(size) {}
+    MappedFile(int fd, void* data, std::size_t size) : fd_(fd), data_(data), size_(size) {}
+    int fd_;
     void* data_;
     std::size_t size_;
 };
