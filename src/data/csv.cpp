@@ -1224,15 +1224,21 @@ Source without_byte_order_mark(Source source) {
 // thread that started the load.
 class ReadProgress {
 public:
-    explicit ReadProgress(std::size_t total) : total_(total), report_(data::load_progress()) {}
+    ReadProgress(const std::string& path, std::size_t total)
+        : path_(path), total_(total), report_(data::load_progress()) {}
     void add(std::size_t bytes, bool reports) {
         const std::size_t done = done_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
-        if (reports && report_) report_(std::min(done, total_), total_);
+        if (reports && report_ && done < total_) report_(path_, done, total_);
+    }
+    // The read is over (or failed): the display, if any, is cleared.
+    ~ReadProgress() {
+        if (report_) report_(path_, total_, total_);
     }
     void restart() { done_ = 0; }
 
 private:
     std::atomic<std::size_t> done_{0};
+    const std::string& path_;
     const std::size_t total_;
     const data::LoadProgress& report_;
 };
@@ -1382,7 +1388,7 @@ Dataset parse_text(Source source, const std::string& path, const LoadOptions& op
     }
     const std::size_t rest = reader.position(), rest_line = reader.line();
     if (has_nul(source, 0, rest)) throw binary_data_error(path);
-    ReadProgress progress(text.size() - rest);
+    ReadProgress progress(path, text.size() - rest);
     // Large files are read by all the threads at once, a part of at least 1 MiB each.
     constexpr std::size_t kPartBytes = std::size_t(1) << 20;
     const int parts = int(std::clamp<std::size_t>((text.size() - rest) / kPartBytes, 1, std::size_t(cpu::split_parts())));

@@ -90,10 +90,10 @@ private:
     std::size_t size_;
 };
 
-// Progress through a large file being read: bytes done of all, now and then, on the thread that
-// started the load. Empty (the default): none is reported. The command line sets it to draw a
-// progress line on a terminal (tools/progress.hpp).
-using LoadProgress = std::function<void(std::size_t done, std::size_t total)>;
+// Progress through a large file being read: its path, and bytes done of all, now and then, on the
+// thread that started the load (done == total at the end). Empty (the default): none is reported.
+// The command line sets it to draw a progress line on a terminal (tools/progress.hpp).
+using LoadProgress = std::function<void(const std::string& path, std::size_t done, std::size_t total)>;
 void set_load_progress(LoadProgress report);
 const LoadProgress& load_progress();
 
