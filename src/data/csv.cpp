@@ -121,12 +121,24 @@ constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
     return true;
 }
 
-// Asks the kernel for huge pages in [data, data + bytes), where it gives them only on request.
-void advise_huge_pages(void* data, std::size_t bytes) {
+// Memory for [data, data + bytes) from the kernel before it is first written, on all the threads at
+// once: huge pages where the kernel gives them only on request, each page allocated and zeroed
+// by one of the threads, not all on the one that then fills it with zeros again (std::vector).
+void prepare_memory(void* data, std::size_t bytes) {
+#ifndef MADV_POPULATE_WRITE
+    constexpr int MADV_POPULATE_WRITE = 23;  // Linux 5.14; older kernels refuse it, and pages fault in as written
+#endif
     constexpr std::uintptr_t kHugePage = std::uintptr_t(2) << 20;
     const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHugePage - 1) / kHugePage * kHugePage;
     const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) / kHugePage * kHugePage;
-    if (begin < end) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+    if (begin >= end) return;
+    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+    const std::size_t pages = (end - begin) / kHugePage;
+    cpu::run_in_parts(int(std::min<std::size_t>(pages, std::size_t(cpu::split_parts()))), [&](int part, int parts) {
+        const std::uintptr_t from = begin + pages * std::size_t(part) / std::size_t(parts) * kHugePage;
+        const std::uintptr_t to = begin + pages * std::size_t(part + 1) / std::size_t(parts) * kHugePage;
+        if (from < to) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+    });
 }
 
 // The value of a label that is an integer (exactly representable as a double), else nullopt.
@@ -640,8 +652,7 @@ public:
         const std::size_t size = (kept_ + rows) * layout_.features.size();
         if (values_.capacity() < size) {
             values_.reserve(size);
-            // Huge pages, where the kernel has them: zero-filling the room then takes a fault per 2 MiB.
-            advise_huge_pages(values_.data(), size * sizeof(float));
+            prepare_memory(values_.data(), size * sizeof(float));
         }
         values_.resize(size);
         return values_.data() + kept_ * layout_.features.size();
