@@ -592,6 +592,22 @@ TEST_F(DataTest, CsvQuotedLineEndsAcrossPartsAreTheSameOnAnyThreadCount) {
     nabla::set_threads(0);
 }
 
+// A last line of 1.5 MB with no line end: the parts after the last line end are empty, and the
+// part before them holds the last row.
+TEST_F(DataTest, CsvLongLastLineWithoutLineEndInParts) {
+    std::string text = "a,b,label\n";
+    for (int i = 0; i < 60000; ++i) text += std::to_string(i) + ",2.5,yes\n";  // no blank lines to spare
+    text += "1,2.5," + std::string(1500000, 'y');
+    LoadOptions options;
+    const std::string path = file("long.csv", text);
+    expect_same_on_any_thread_count(path, options);
+    nabla::set_threads(3);
+    const Dataset data = nabla::load_dataset(path, options);
+    nabla::set_threads(0);
+    ASSERT_EQ(data.samples(), 60001u);
+    EXPECT_EQ(data.class_names.size(), 2u);
+}
+
 // CRLF line ends read as LF ones, in parts too.
 TEST_F(DataTest, CsvCrlfLinesInPartsReadAsLfLines) {
     std::string lf = many_rows_csv(130000), crlf;

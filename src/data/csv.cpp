@@ -941,20 +941,26 @@ private:
                 }
             }
         });
-        for (std::size_t k = 0; k < width; ++k) {
-            if (present[k] == 0) continue;
-            std::vector<float> values;
-            for (std::size_t p = 0; p < part_middle.size(); ++p)
-                values.insert(values.end(), part_middle[p].begin() + std::ptrdiff_t(part_starts[p][k]),
-                              part_middle[p].begin() + std::ptrdiff_t(part_starts[p][k + 1]));
-            const auto nth = [&](std::size_t rank) {
-                const auto at = values.begin() + std::ptrdiff_t(rank - below[k]);
-                std::nth_element(values.begin(), at, values.end());
-                return *at;
-            };
-            const float low = nth(low_rank[k]), high = nth(high_rank[k]);
-            result[k] = low_rank[k] == high_rank[k] ? low : static_cast<float>((double(low) + double(high)) / 2);
-        }
+        // Each column's middle values put together and its median picked, the columns shared among
+        // the threads: the upper middle value is the least of those after the lower one.
+        cpu::run_in_parts(std::min(parts, int(width)), [&](int part, int count_of_parts) {
+            for (std::size_t k = width * std::size_t(part) / std::size_t(count_of_parts);
+                 k < width * std::size_t(part + 1) / std::size_t(count_of_parts); ++k) {
+                if (present[k] == 0) continue;
+                std::vector<float> values;
+                for (std::size_t p = 0; p < part_middle.size(); ++p)
+                    values.insert(values.end(), part_middle[p].begin() + std::ptrdiff_t(part_starts[p][k]),
+                                  part_middle[p].begin() + std::ptrdiff_t(part_starts[p][k + 1]));
+                const auto low = values.begin() + std::ptrdiff_t(low_rank[k] - below[k]);
+                std::nth_element(values.begin(), low, values.end());
+                if (low_rank[k] == high_rank[k]) {
+                    result[k] = *low;
+                    continue;
+                }
+                const float high = *std::min_element(low + 1, values.end());
+                result[k] = static_cast<float>((double(*low) + double(high)) / 2);
+            }
+        });
         return result;
     }
 
@@ -1336,7 +1342,10 @@ bool read_in_parts(const Source& source, std::size_t begin, std::size_t line, co
     });
     if (std::find(binary.begin(), binary.end(), 1) != binary.end()) throw binary_data_error(path);
     std::size_t room = 0;
-    for (const std::size_t n : line_ends) room += n + 1;  // a last line may have no line end
+    // Room for a row per line end: a part ends just after one, but where it ends the text, its last
+    // line may have none.
+    const auto room_of = [&](std::size_t p) { return line_ends[p] + (cut[p + 1] == text.size() ? 1 : 0); };
+    for (std::size_t p = 0; p < std::size_t(parts); ++p) room += room_of(p);
     float* start = rows.make_room(room);
     std::vector<CsvRows> part_rows;
     part_rows.reserve(std::size_t(parts));
@@ -1344,8 +1353,8 @@ bool read_in_parts(const Source& source, std::size_t begin, std::size_t line, co
     for (std::size_t p = 0, offset = 0; p < std::size_t(parts); ++p) {
         if (p > 0) first_line[p] = first_line[p - 1] + line_ends[p - 1];
         part_rows.emplace_back(path, layout, options);
-        part_rows.back().write_rows_to(start + offset * layout.features.size(), line_ends[p] + 1);
-        offset += line_ends[p] + 1;
+        part_rows.back().write_rows_to(start + offset * layout.features.size(), room_of(p));
+        offset += room_of(p);
     }
     std::vector<std::exception_ptr> failed(static_cast<std::size_t>(parts));
     std::vector<char> cut_in_quotes(static_cast<std::size_t>(parts), 0);
