@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
 #include <atomic>
@@ -868,113 +869,99 @@ private:
     }
 
     // The medians of the features' values in the kept rows (missing values left out; 0 if all
-    // are), exact, in two passes over the rows, each shared among the threads by rows: the first
-    // counts the values by the top bits of their order-preserving key, which tells in which range
-    // of keys the middle values lie; the second keeps only the values in that range, a few hundred
-    // per column for spread-out data, for nth_element to finish. Neither pass touches the parsing
-    // loop, which reads as fast as it did without medians (docs/BENCHMARKS.md, "CSV loading").
+    // are), exact, from counts alone: the middle ranks' keys (order_key) are found a few bits at a
+    // time, in three passes over the rows, each shared among the threads by rows. The first counts
+    // every value by the top 11 bits of its key, which tells each middle value's top bits; the
+    // second counts the values with those top bits by the next 11, the third by the last 10. A
+    // key is a float's bits, so the middle values are then known exactly, and no values are kept.
+    // None of this touches the parsing loop (docs/BENCHMARKS.md, "CSV loading").
     std::vector<float> medians() const {
         const std::size_t width = layout_.features.size();
         std::vector<float> result(width, 0.0f);
         if (width == 0 || kept_ == 0) return result;
         const int parts = std::max(1, std::min(cpu::split_parts(), int(kept_ / 65536) + 1));
-        auto rows_of = [&](int part, int count_of_parts) {
-            return std::pair(kept_ * std::size_t(part) / std::size_t(count_of_parts),
-                             kept_ * std::size_t(part + 1) / std::size_t(count_of_parts));
+        // The lower and upper middle value of each column: the part of its key found so far, and
+        // its rank among the values whose keys start so.
+        struct Middle {
+            std::uint32_t prefix = 0;
+            std::size_t rank = 0;
         };
-        // Pass 1: each part counts its rows' values; the counts are then added up.
-        std::vector<std::vector<std::uint32_t>> part_counts(static_cast<std::size_t>(parts));
-        cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
-            std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
-            count.assign(width * key_stride, 0);
-            const auto [begin, end] = rows_of(part, count_of_parts);
-            for (std::size_t i = begin; i < end; ++i) {
-                const float* row = values_.data() + i * width;
-                for (std::size_t k = 0; k < width; ++k)
-                    if (!std::isnan(row[k])) ++count[k * key_stride + (order_key(row[k]) >> key_shift)];
-            }
-        });
-        std::vector<std::uint32_t> counts = part_counts[0];
-        for (std::size_t p = 1; p < part_counts.size(); ++p)
-            for (std::size_t c = 0; c < counts.size(); ++c) counts[c] += part_counts[p][c];
-        // Per column: the ranks of the lower and upper middle values, the ranges they lie in, and
-        // how many values lie below the lower range.
-        std::vector<std::size_t> present(width, 0), low_range(width), high_range(width), below(width),
-            low_rank(width), high_rank(width);
-        for (std::size_t k = 0; k < width; ++k) {
-            const std::uint32_t* count = counts.data() + k * key_stride;
-            for (std::size_t r = 0; r < key_ranges; ++r) present[k] += count[r];
-            if (present[k] == 0) continue;
-            low_rank[k] = (present[k] - 1) / 2;
-            high_rank[k] = present[k] / 2;
-            std::size_t seen = 0, r = 0;
-            while (seen + count[r] <= low_rank[k]) seen += count[r++];
-            low_range[k] = r;
-            below[k] = seen;
-            while (seen + count[r] <= high_rank[k]) seen += count[r++];
-            high_range[k] = r;
-        }
-        // Pass 2: each part keeps its rows' values in the middle ranges, column after column in one
-        // array whose size pass 1 counted. The median is a value, so the order in which the parts'
-        // values are put together does not matter.
-        std::vector<std::vector<float>> part_middle(static_cast<std::size_t>(parts));
-        std::vector<std::vector<std::size_t>> part_starts(static_cast<std::size_t>(parts));  // each column's
-        cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
-            const std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
-            std::vector<std::size_t>& start = part_starts[std::size_t(part)];
-            start.assign(width + 1, 0);
+        std::vector<std::array<Middle, 2>> middle(width);
+        std::vector<std::size_t> present(width, 0);
+        // One pass: counts the values by the `bits` of their keys above `shift`, among those whose
+        // keys start with a middle value's prefix (all of them in the first pass), then moves that
+        // middle value's prefix on by the bin its rank falls in, and its rank to within the bin.
+        const auto pass = [&](unsigned shift, unsigned bits, bool first) {
+            // Each count 16 past a multiple of 4 KiB from the next: at a multiple, the CPU would
+            // take each load of the next column's count to wait for the store of the last (4K
+            // aliasing), which made counting ten times slower.
+            const std::size_t bins = std::size_t(1) << bits, stride = bins + 16;
+            const std::uint32_t mask = std::uint32_t(bins - 1);
+            // counts 2k and 2k + 1: column k's middle values (one count where they share a prefix)
+            std::vector<std::size_t> slot(2 * width);
+            std::size_t slots = 0;
             for (std::size_t k = 0; k < width; ++k) {
-                start[k + 1] = start[k];
-                if (present[k] == 0) continue;
-                for (std::size_t r = low_range[k]; r <= high_range[k]; ++r) start[k + 1] += count[k * key_stride + r];
+                slot[2 * k] = slots++;
+                slot[2 * k + 1] = first || middle[k][0].prefix == middle[k][1].prefix ? slot[2 * k] : slots++;
             }
-            std::vector<float>& middle = part_middle[std::size_t(part)];
-            middle.resize(start[width]);
-            std::vector<std::size_t> next(start.begin(), start.end() - 1);
-            const auto [begin, end] = rows_of(part, count_of_parts);
-            for (std::size_t i = begin; i < end; ++i) {
-                const float* row = values_.data() + i * width;
-                for (std::size_t k = 0; k < width; ++k) {
-                    if (std::isnan(row[k])) continue;
-                    const std::size_t r = order_key(row[k]) >> key_shift;
-                    if (r - low_range[k] <= high_range[k] - low_range[k]) middle[next[k]++] = row[k];
+            std::vector<std::vector<std::uint32_t>> part_counts(static_cast<std::size_t>(parts));
+            cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
+                std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
+                count.assign(slots * stride, 0);
+                const std::size_t begin = kept_ * std::size_t(part) / std::size_t(count_of_parts);
+                const std::size_t end = kept_ * std::size_t(part + 1) / std::size_t(count_of_parts);
+                for (std::size_t i = begin; i < end; ++i) {
+                    const float* row = values_.data() + i * width;
+                    for (std::size_t k = 0; k < width; ++k) {
+                        if (std::isnan(row[k])) continue;
+                        const std::uint32_t key = order_key(row[k]);
+                        const std::size_t bin = (key >> shift) & mask;
+                        if (first) {
+                            ++count[slot[2 * k] * stride + bin];
+                            continue;
+                        }
+                        const std::uint32_t start = key >> (shift + bits);
+                        if (start == middle[k][0].prefix) ++count[slot[2 * k] * stride + bin];
+                        else if (start == middle[k][1].prefix) ++count[slot[2 * k + 1] * stride + bin];
+                    }
+                }
+            });
+            std::vector<std::uint32_t>& counts = part_counts[0];
+            for (std::size_t p = 1; p < part_counts.size(); ++p)
+                for (std::size_t c = 0; c < counts.size(); ++c) counts[c] += part_counts[p][c];
+            for (std::size_t k = 0; k < width; ++k) {
+                if (first) {
+                    for (std::size_t b = 0; b < bins; ++b) present[k] += counts[slot[2 * k] * stride + b];
+                    middle[k][0].rank = present[k] == 0 ? 0 : (present[k] - 1) / 2;
+                    middle[k][1].rank = present[k] / 2;
+                }
+                if (present[k] == 0) continue;
+                for (std::size_t m = 0; m < 2; ++m) {
+                    const std::uint32_t* count = counts.data() + slot[2 * k + m] * stride;
+                    std::size_t b = 0;
+                    while (middle[k][m].rank >= count[b]) middle[k][m].rank -= count[b++];
+                    middle[k][m].prefix = (middle[k][m].prefix << bits) | std::uint32_t(b);
                 }
             }
-        });
-        // Each column's middle values put together and its median picked, the columns shared among
-        // the threads: the upper middle value is the least of those after the lower one.
-        cpu::run_in_parts(std::min(parts, int(width)), [&](int part, int count_of_parts) {
-            for (std::size_t k = width * std::size_t(part) / std::size_t(count_of_parts);
-                 k < width * std::size_t(part + 1) / std::size_t(count_of_parts); ++k) {
-                if (present[k] == 0) continue;
-                std::vector<float> values;
-                for (std::size_t p = 0; p < part_middle.size(); ++p)
-                    values.insert(values.end(), part_middle[p].begin() + std::ptrdiff_t(part_starts[p][k]),
-                                  part_middle[p].begin() + std::ptrdiff_t(part_starts[p][k + 1]));
-                const auto low = values.begin() + std::ptrdiff_t(low_rank[k] - below[k]);
-                std::nth_element(values.begin(), low, values.end());
-                if (low_rank[k] == high_rank[k]) {
-                    result[k] = *low;
-                    continue;
-                }
-                const float high = *std::min_element(low + 1, values.end());
-                result[k] = static_cast<float>((double(*low) + double(high)) / 2);
-            }
-        });
+        };
+        pass(21, 11, true);
+        pass(10, 11, false);
+        pass(0, 10, false);
+        for (std::size_t k = 0; k < width; ++k) {
+            if (present[k] == 0) continue;
+            const float low = from_order_key(middle[k][0].prefix), high = from_order_key(middle[k][1].prefix);
+            result[k] = present[k] % 2 == 1 ? low : static_cast<float>((double(low) + double(high)) / 2);
+        }
         return result;
     }
-
-    // The median's first step: 2048 ranges of keys, counted per column. The columns' counts lie
-    // key_stride apart, not 2048 (8 KiB): at a multiple of 4 KiB the CPU would take each load of
-    // the next column's count to wait for the store of the last (4K aliasing), ten times slower.
-    static constexpr unsigned key_shift = 21;
-    static constexpr std::size_t key_ranges = std::size_t(1) << (32 - key_shift);
-    static constexpr std::size_t key_stride = key_ranges + 16;
 
     // A float's bits as an unsigned key in the same order as the floats (negative ones reversed).
     static std::uint32_t order_key(float value) {
         const auto bits = std::bit_cast<std::uint32_t>(value);
         return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
+    }
+    static float from_order_key(std::uint32_t key) {
+        return std::bit_cast<float>((key & 0x80000000u) ? (key & 0x7FFFFFFFu) : ~key);
     }
 
     // x from the rows' values and texts, as `data.columns` say; the rows as read when every column
