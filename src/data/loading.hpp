@@ -57,9 +57,10 @@ private:
     void* file_;  // gzFile, kept out of this header so that users need not include zlib.h
 };
 
-// A plain file's bytes mapped into memory, read-only: the text is parsed where the kernel's page cache
-// holds it, with no copy. Pages the parser has passed are handed back (release), so that a file much
-// larger than the data parsed from it never sits in memory whole.
+// A plain file's bytes mapped into memory, read-only, and open for pread: the text is parsed where
+// the kernel's page cache holds it (with the pages the parser has passed handed back), or copied a
+// little at a time, so that a file much larger than the data parsed from it never sits in memory
+// whole.
 class MappedFile {
 public:
     // None where InputFile must read the file instead: gzip data, an empty file, or anything that
