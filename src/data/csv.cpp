@@ -584,6 +584,7 @@ public:
             float* row = next_row();
             for (std::size_t k = 0; k < layout_.features.size(); ++k)
                 row[k] = value(record.fields[layout_.features[k]], record.line, k);
+            if (!key_counts_.empty()) count_keys(row);
             if (layout_.id) ids_.emplace_back(record.fields[*layout_.id]);
             ++kept_;
         }
@@ -637,6 +638,7 @@ public:
         if (kept_ == 0) first_kept_ = rows_;
         float* const place = next_row();
         if (place != row) std::copy(row, row + layout_.features.size(), place);
+        if (!key_counts_.empty()) count_keys(place);
         if (layout_.id) ids_.emplace_back(id);
         ++simple_rows_;
         ++kept_;
@@ -667,6 +669,13 @@ public:
     void write_rows_to(float* room, std::size_t capacity) {
         room_ = room;
         room_capacity_ = capacity;
+    }
+    // Counts the rows' values for the medians' first pass as they are read, while each row is in
+    // the cache, rather than in a pass of their own: from now on, and the rows kept so far.
+    void count_keys_as_read() {
+        key_counts_.assign(layout_.features.size() * kKeyStride, 0);
+        const float* values = room_ ? room_ : values_.data();
+        for (std::size_t i = 0; i < kept_; ++i) count_keys(values + i * layout_.features.size());
     }
     // Appends a part of the file that follows the rows read so far, read apart into room this
     // object made: its rows' values move down to just after ours, and everything else is appended
@@ -749,6 +758,8 @@ private:
             renumbered[t] = mine.label_of(theirs.texts[t], rows_ + theirs.first_row[t]);
         for (const std::uint32_t label : theirs.label) mine.label.push_back(renumbered[label]);
         mine.number.insert(mine.number.end(), theirs.number.begin(), theirs.number.end());
+        for (std::size_t c = 0; c < key_counts_.size() && c < part.key_counts_.size(); ++c)
+            key_counts_[c] += part.key_counts_[c];
         for (auto& [row, text] : theirs.not_numbers) mine.not_numbers.emplace_back(rows_ + row, std::move(text));
     }
 
@@ -896,10 +907,7 @@ private:
         // keys start with a middle value's prefix (all of them in the first pass), then moves that
         // middle value's prefix on by the bin its rank falls in, and its rank to within the bin.
         const auto pass = [&](unsigned shift, unsigned bits, bool first) {
-            // Each count 16 past a multiple of 4 KiB from the next: at a multiple, the CPU would
-            // take each load of the next column's count to wait for the store of the last (4K
-            // aliasing), which made counting ten times slower.
-            const std::size_t bins = std::size_t(1) << bits, stride = bins + 16;
+            const std::size_t bins = std::size_t(1) << bits, stride = bins + 16;  // kKeyStride's reason
             const std::uint32_t mask = std::uint32_t(bins - 1);
             // counts 2k and 2k + 1: column k's middle values (one count where they share a prefix)
             std::vector<std::size_t> slot(2 * width);
@@ -909,7 +917,8 @@ private:
                 slot[2 * k + 1] = first || middle[k][0].prefix == middle[k][1].prefix ? slot[2 * k] : slots++;
             }
             std::vector<std::vector<std::uint32_t>> part_counts(static_cast<std::size_t>(parts));
-            cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
+            if (first && !key_counts_.empty()) part_counts = {key_counts_};  // counted as the rows were read
+            else cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
                 std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
                 count.assign(slots * stride, 0);
                 const std::size_t begin = kept_ * std::size_t(part) / std::size_t(count_of_parts);
@@ -964,6 +973,17 @@ private:
         const auto bits = std::bit_cast<std::uint32_t>(value);
         return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
     }
+    // The medians' first pass: each column's values counted by the top kKeyBits of their keys, the
+    // columns' counts kKeyStride apart. (16 past a multiple of 4 KiB: at a multiple, the CPU would
+    // take each load of the next column's count to wait for the store of the last (4K aliasing),
+    // which made counting ten times slower.)
+    static constexpr unsigned kKeyBits = 11;
+    static constexpr std::size_t kKeyStride = (std::size_t(1) << kKeyBits) + 16;
+    void count_keys(const float* row) {
+        for (std::size_t k = 0; k < layout_.features.size(); ++k)
+            if (!std::isnan(row[k])) ++key_counts_[k * kKeyStride + (order_key(row[k]) >> (32 - kKeyBits))];
+    }
+
     static float from_order_key(std::uint32_t key) {
         return std::bit_cast<float>((key & 0x80000000u) ? (key & 0x7FFFFFFFu) : ~key);
     }
@@ -1159,6 +1179,7 @@ private:
     std::vector<std::uint32_t> roles_;
     std::size_t simple_rows_ = 0;
     std::vector<float> simple_row_;
+    std::vector<std::uint32_t> key_counts_;  // count_keys_as_read: the medians' first counts, or empty
 };
 
 void refuse_too_large(std::size_t bytes, const std::string& path) {
@@ -1389,6 +1410,10 @@ bool read_in_parts(const Source& source, std::size_t begin, std::size_t line, co
     const auto room_of = [&](std::size_t p) { return line_ends[p] + (cut[p + 1] == text.size() ? 1 : 0); };
     for (std::size_t p = 0; p < std::size_t(parts); ++p) room += room_of(p);
     float* start = rows.make_room(room);
+    // Counts for the medians as the rows are read, where there are enough rows for a pass of their
+    // own to cost more than the counts' memory.
+    const bool count_keys = room >= (std::size_t(1) << 16);
+    if (count_keys) rows.count_keys_as_read();
     std::vector<CsvRows> part_rows;
     part_rows.reserve(std::size_t(parts));
     std::vector<std::size_t> first_line(static_cast<std::size_t>(parts), line);
@@ -1396,6 +1421,7 @@ bool read_in_parts(const Source& source, std::size_t begin, std::size_t line, co
         if (p > 0) first_line[p] = first_line[p - 1] + line_ends[p - 1];
         part_rows.emplace_back(path, layout, options);
         part_rows.back().write_rows_to(start + offset * layout.features.size(), room_of(p));
+        if (count_keys) part_rows.back().count_keys_as_read();
         offset += room_of(p);
     }
     std::vector<std::exception_ptr> failed(static_cast<std::size_t>(parts));
