@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cpu/blas.hpp"
+#include "cpu/train_step.hpp"
 #include "nabla/dataset.hpp"
 #include "nabla/device.hpp"
 #include "nabla/network.hpp"

@@ -129,4 +129,41 @@ inline void load_model_input(Bytes bytes) {
     expect_success_or_error([&] { load_and_use_model(sealed.path()); });
 }
 
+// The .nbd file with its declared size and the CRC-32s of its header and description rewritten to
+// fit its bytes (docs/data.md), so that the fuzzer gets past them to the description's sections and
+// the sizes they must agree with; the blocks' CRC-32s, inside the description, stay as they are.
+inline std::vector<std::uint8_t> resealed_nbd(Bytes bytes) {
+    constexpr std::size_t size_offset = 16, description_size_offset = 56, description_checksum_offset = 64,
+                          header_checksum_offset = 68, header_size = 72;
+    std::vector<std::uint8_t> file(bytes.begin(), bytes.end());
+    if (file.size() < header_size) return file;
+    const auto store = [&](std::size_t offset, std::uint64_t value, std::size_t size) {
+        for (std::size_t i = 0; i < size; ++i) file[offset + i] = static_cast<std::uint8_t>(value >> (8 * i));
+    };
+    store(size_offset, file.size(), 8);
+    std::uint64_t description_size = 0;
+    for (std::size_t i = 0; i < 8; ++i) description_size |= std::uint64_t(file[description_size_offset + i]) << (8 * i);
+    if (description_size <= file.size() - header_size)
+        store(description_checksum_offset, crc32_z(0, file.data() + header_size, description_size), 4);
+    store(header_checksum_offset, crc32_z(0, file.data(), header_checksum_offset), 4);
+    return file;
+}
+
+// An .nbd input is loaded as it is and resealed, each as training reads it, as a share of its rows,
+// and as a trained model (known classes, width and columns) reads it.
+inline void load_nbd_input(Bytes bytes) {
+    LoadOptions share;
+    share.rows = RowRange{1, 3};
+    LoadOptions for_model;
+    for_model.class_names = {"b", "a"};
+    for_model.columns = {{"x1"}, {"x2"}};
+    for_model.features = 2;
+    for_model.targets_optional = true;
+    for (const std::vector<std::uint8_t>& file : {std::vector<std::uint8_t>(bytes.begin(), bytes.end()), resealed_nbd(bytes)}) {
+        const TempFile input(file);
+        for (const LoadOptions& options : {LoadOptions{}, share, for_model})
+            expect_success_or_error([&] { load_dataset(input.path(), options); });
+    }
+}
+
 }  // namespace nabla::fuzz

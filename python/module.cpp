@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <ctime>
 #include <limits>
 #include <memory>
 #include <numeric>
@@ -65,13 +64,6 @@ struct FitOptions {
     bool standardize = true, early_stopping = false;
     std::vector<std::string> class_names, feature_names;
 };
-
-std::string utc_now() {
-    char text[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
-}
 
 // Copies rows × cols floats out of a C-contiguous array (the only copy made of the input).
 Matrix<float> matrix_of(const FloatArray& a, const char* name) {
@@ -255,24 +247,7 @@ std::shared_ptr<PyModel> train_model(std::shared_ptr<PyModel> prior, const Float
         scaling->fold_into(model.network);
     }
     fitted->history = in_target_units(std::move(history), scaling);
-    model.metadata = {{"created", utc_now()},
-                      {"nabla_version", version()},
-                      {"data", "python"},
-                      {"train_samples", std::to_string(train.samples())},
-                      {"epochs", std::to_string(fitted->history.size())},
-                      {"batch", std::to_string(o.batch)},
-                      {"optimizer", optimizer_name(options.optimizer.kind)},
-                      {"learning_rate", std::to_string(o.learning_rate)},
-                      {"schedule", schedule_name(options.schedule.kind)},
-                      {"weight_decay", std::to_string(o.weight_decay)},
-                      {"dropout", std::to_string(options.dropout)},
-                      {"seed", std::to_string(o.seed)}};
-    if (!fitted->history.empty())
-        model.metadata.emplace_back("final_train_loss", std::to_string(fitted->history.back().train_loss));
-    if (scaling && scaling->mean.size() == 1) {
-        model.metadata.emplace_back("target_mean", std::to_string(scaling->mean[0]));
-        model.metadata.emplace_back("target_stddev", std::to_string(scaling->stddev[0]));
-    }
+    record_training(model, "python", train.samples(), options, fitted->history, scaling ? &*scaling : nullptr);
     return fitted;
 }
 

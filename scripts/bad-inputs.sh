@@ -166,6 +166,30 @@ case_row "IDX: 3 labels for 4 images" train --data idx:images,three-labels --sav
 case_row "IDX: labels file given as images" train --data idx:labels,labels --save out.nabla
 { idx_header 8 0 2 2; } >no-images
 case_row "IDX: zero images" train --data idx:no-images,labels --save out.nabla
+
+# ---- .nbd data files (docs/data.md): converted from good.csv, then cut, flipped or patched; a
+# patched header gets its checksum (bytes 68..71, over bytes 0..67) redone, so the loader gets past it.
+"$nabla" convert --data good.csv --output good.nbd >/dev/null
+reseal_nbd_header() { crc32_of_first "$1" 68 | patch "$1" 68; }
+nbd_size=$(stat -c %s good.nbd)
+head -c 40 good.nbd >header-cut.nbd
+case_row ".nbd: truncated in the header" train --data header-cut.nbd --save out.nabla
+head -c $((nbd_size / 2)) good.nbd >half.nbd
+case_row ".nbd: truncated" train --data half.nbd --save out.nabla
+cp good.nbd long.nbd && printf 'x' >>long.nbd
+case_row ".nbd: data after the declared size" train --data long.nbd --save out.nabla
+cp good.nbd flipped-rows.nbd && flip_byte flipped-rows.nbd $((nbd_size - 5))
+case_row ".nbd: a flipped byte in the rows" train --data flipped-rows.nbd --save out.nabla
+cp good.nbd flipped-description.nbd && flip_byte flipped-description.nbd 80
+case_row ".nbd: a flipped byte in the description" eval --model model.nabla --data flipped-description.nbd
+cp good.nbd version-9.nbd && u32 9 | patch version-9.nbd 8 && reseal_nbd_header version-9.nbd
+case_row ".nbd: format version 9" predict --model model.nabla --data version-9.nbd
+cp good.nbd huge-rows.nbd && u64 $((1 << 61)) | patch huge-rows.nbd 24 && reseal_nbd_header huge-rows.nbd
+case_row ".nbd: header declaring 2^61 rows" train --data huge-rows.nbd --save out.nabla
+case_row ".nbd: --target other than converted with" train --data good.nbd --target x1 --save out.nabla
+case_row ".nbd: a directory as output" convert --data good.csv --output .
+case_row ".nbd: convert to standard output" convert --data good.csv --output -
+case_row ".nbd: convert over its own data" convert --data good.csv --output good.csv
 { idx_header 8 4; printf '\x00\x01\x07\x01'; } >label-7
 case_row "IDX: label 7 for a model of classes 0-2" eval --model idx.nabla --data idx:images,label-7
 case_row "IDX data for a CSV model (4 vs 2 features)" eval --model model.nabla --data idx:images,labels

@@ -11,7 +11,7 @@ CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWit
   -DNABLA_FUZZ=ON -DNABLA_SANITIZE=address,undefined \
   -DNABLA_BUILD_TESTS=OFF -DNABLA_BUILD_BENCH=OFF -DNABLA_BUILD_CLI=OFF >/dev/null
 # The build's log is shown only when it fails: clang warns about OpenBLAS's C headers.
-if ! cmake --build build-fuzz -j "$(nproc)" --target csv_fuzz idx_fuzz model_fuzz >build-fuzz/build.log 2>&1; then
+if ! cmake --build build-fuzz -j "$(nproc)" --target csv_fuzz idx_fuzz model_fuzz nbd_fuzz >build-fuzz/build.log 2>&1; then
   cat build-fuzz/build.log
   exit 1
 fi
@@ -40,4 +40,5 @@ status=0
 run_target csv 4096 || status=1
 run_target idx 4096 || status=1
 run_target model 8192 || status=1
+run_target nbd 8192 || status=1
 exit "$status"

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <vector>
 
+#include "cpu/train_step.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
 

@@ -164,6 +164,22 @@ TEST_F(CudaCli, DeviceCudaWithoutAGpuIsOneClearLine) {
     expect_refused("predict --model tiny.nabla --data tiny.csv --device cuda --precision bf16", "--device cuda: ");
 }
 
+// The CLI's training options that the GPU shares with the CPU through the one training loop.
+TEST_F(CudaCli, TrainsWithCheckpointsDropoutClippingAndSkipBatchAndResumes) {
+    SKIP_WITHOUT_GPU();
+    std::string csv = "a,b,label\n";
+    for (int i = 0; i < 200; ++i) csv += std::to_string(i % 7) + "," + std::to_string(i % 5) + "," + (i % 2 ? "x" : "y") + "\n";
+    write_file(path("data.csv"), csv);
+    const std::string flags =
+        "--device cuda --epochs 3 --batch 32 --dropout 0.2 --clip-norm 1 --on-divergence skip-batch --checkpoint ck";
+    const Outcome first = nabla("train --data data.csv --save a.nabla " + flags);
+    ASSERT_EQ(first.status, 0) << first.err;
+    EXPECT_TRUE(std::filesystem::exists(path("ck")));
+    const Outcome resumed = nabla("train --resume ck --save b.nabla");
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
+    EXPECT_TRUE(std::filesystem::exists(path("b.nabla")));
+}
+
 TEST_F(CudaCli, ReducedPrecisionNeedsCuda) {
     expect_refused("bench --precision tf32 --seconds 0.01", "--precision tf32 needs --device cuda");
     expect_refused("bench --device tpu --seconds 0.01", "unknown device 'tpu'");
@@ -449,12 +465,87 @@ TEST(CudaTrainingRuns, RegressionAndReducedPrecisionsLearn) {
     }
 }
 
-TEST(CudaTrainingRuns, RefusesWhatTheGpuDoesNotDo) {
+// ---- what the one training loop gives the GPU: dropout, clipping, skip-batch, checkpoints ----
+
+// Dropout's masks are drawn on the device from the same random sources as on the CPU
+// (Dropout::source), so the two runs drop the same units and agree as closely as without dropout.
+TEST(CudaTrainingRuns, DropoutMatchesTheCpu) {
     SKIP_WITHOUT_GPU();
-    Network<float> net(NetworkSpec{{6, 8, 3}}, 1);
+    TrainOptions options = short_run(OptimizerKind::adam);
+    options.dropout = 0.3;
+    expect_same_run(options);
+}
+
+// A clip norm far below the gradient's norm scales every step: a wrong norm would move the run
+// far beyond the tolerance.
+TEST(CudaTrainingRuns, ClippingMatchesTheCpu) {
+    SKIP_WITHOUT_GPU();
     TrainOptions options = short_run(OptimizerKind::sgd);
-    options.dropout = 0.5;
-    EXPECT_THROW(train(net, blobs(90, 6, 1.5), nullptr, on(Device::cuda, options)), Error);
+    options.clip_norm = 0.05;
+    expect_same_run(options);
+}
+
+// One sample so large that its batch's loss overflows: skip-batch leaves that step out on both
+// devices and trains on; stop ends the run there, naming the step.
+TEST(CudaTrainingRuns, SkipBatchSkipsTheDivergedStepAsTheCpuDoes) {
+    SKIP_WITHOUT_GPU();
+    Dataset data = blobs(500, 6, 1.5);
+    data.task = Task::regression;
+    for (std::size_t j = 0; j < data.x.cols; ++j) data.x(17, j) = 1e30f;
+    TrainOptions options = short_run(OptimizerKind::adam);
+    options.on_divergence = TrainOptions::OnDivergence::skip_batch;
+    const NetworkSpec spec{{6, 16, 3}, Activation::relu, std::nullopt, Loss::mse};
+    Network<float> cpu_net(spec, 7), gpu_net = cpu_net;
+    const auto cpu = train(cpu_net, data, nullptr, on(Device::cpu, options));
+    const auto gpu = train(gpu_net, data, nullptr, on(Device::cuda, options));
+    ASSERT_EQ(gpu.size(), cpu.size());
+    for (std::size_t e = 0; e < cpu.size(); ++e)
+        EXPECT_NEAR(gpu[e].train_loss, cpu[e].train_loss, 1e-4 * cpu[e].train_loss) << "epoch " << e + 1;
+    const std::vector<float> cpu_weights(cpu_net.parameters().begin(), cpu_net.parameters().end());
+    const std::vector<float> gpu_weights(gpu_net.parameters().begin(), gpu_net.parameters().end());
+    EXPECT_LE(relative_error(gpu_weights, cpu_weights), 1e-4);
+
+    options.on_divergence = TrainOptions::OnDivergence::stop;
+    std::string cpu_error, gpu_error;
+    Network<float> a(spec, 7), b = a;
+    try {
+        train(a, data, nullptr, on(Device::cpu, options));
+    } catch (const Error& e) {
+        cpu_error = e.what();
+    }
+    try {
+        train(b, data, nullptr, on(Device::cuda, options));
+    } catch (const Error& e) {
+        gpu_error = e.what();
+    }
+    ASSERT_FALSE(cpu_error.empty());
+    // The same epoch and step: the message up to where it names the layer.
+    EXPECT_EQ(gpu_error.substr(0, gpu_error.find(", first in")), cpu_error.substr(0, cpu_error.find(", first in")));
+}
+
+// Checkpoints on the GPU: a run resumed from any of them, mid-epoch or at an epoch's end, ends
+// with the same bits as the run that was never stopped.
+TEST(CudaTrainingRuns, ResumingFromACheckpointEndsBitwiseIdentical) {
+    SKIP_WITHOUT_GPU();
+    const Dataset data = blobs(500, 6, 1.5);
+    TrainOptions options = short_run(OptimizerKind::adam);
+    options.dropout = 0.2;
+    options.checkpoint_every = 5;
+    const Network<float> start(NetworkSpec{{6, 32, 16, 3}}, 7);
+    Network<float> whole = start;
+    std::vector<std::pair<TrainingState, Network<float>>> checkpoints;
+    options.on_checkpoint = [&](const TrainingState& state) { checkpoints.emplace_back(state, whole); };
+    const auto history = train(whole, data, nullptr, on(Device::cuda, options));
+    ASSERT_GE(checkpoints.size(), 4u);
+    options.on_checkpoint = nullptr;
+    for (std::size_t c : {std::size_t(0), checkpoints.size() / 2, checkpoints.size() - 2}) {
+        SCOPED_TRACE("checkpoint " + std::to_string(c));
+        Network<float> resumed = checkpoints[c].second;
+        options.resume = &checkpoints[c].first;
+        const auto rest = train(resumed, data, nullptr, on(Device::cuda, options));
+        EXPECT_EQ(rest.back().train_loss, history.back().train_loss);
+        EXPECT_EQ(std::memcmp(resumed.parameters().data(), whole.parameters().data(), whole.parameters().size_bytes()), 0);
+    }
 }
 
 TEST(CudaTrainingRuns, DivergenceStopsNamingTheEpochAndStep) {

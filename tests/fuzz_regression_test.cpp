@@ -2,7 +2,7 @@
 // (fuzz/fuzz_input.hpp): every one must load, or fail with nabla::Error; anything else (another
 // exception, a crash, a sanitizer report in the ASan build) fails the test. The inputs are the
 // fuzzers' seeds (fuzz/corpus/FORMAT/) and the inputs that once crashed a fuzz target
-// (tests/data/fuzz-regressions/FORMAT/), FORMAT being csv, idx or model.
+// (tests/data/fuzz-regressions/FORMAT/), FORMAT being csv, idx, model or nbd.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -24,7 +24,8 @@ struct Format {
 
 const Format formats[] = {{"csv", nabla::fuzz::load_csv_input},
                           {"idx", nabla::fuzz::load_idx_input},
-                          {"model", nabla::fuzz::load_model_input}};
+                          {"model", nabla::fuzz::load_model_input},
+                          {"nbd", nabla::fuzz::load_nbd_input}};
 
 std::vector<std::uint8_t> read_bytes(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);

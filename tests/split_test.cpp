@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "cpu/blas.hpp"
+#include "cpu/train_step.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
 

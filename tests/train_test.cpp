@@ -3,6 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "blobs.hpp"
+#include "core/divergence.hpp"
 
 #include "nabla/error.hpp"
 #include "nabla/trainer.hpp"
@@ -120,6 +126,70 @@ TEST(Train, DivergenceStopsWithAClearError) {
     } catch (const Error& e) {
         EXPECT_NE(std::string(e.what()).find("diverged"), std::string::npos) << e.what();
     }
+}
+
+// The one rule both devices apply to a step whose loss is not finite (core/divergence.hpp).
+TEST(Divergence, JudgeStepSkipsUpToNineInARowThenStops) {
+    std::uint32_t skipped = 0;
+    EXPECT_EQ(judge_step(false, true, false, skipped), StepVerdict::stop);  // the stop policy
+    for (int i = 0; i < 9; ++i) EXPECT_EQ(judge_step(false, true, true, skipped), StepVerdict::skip) << i;
+    EXPECT_EQ(judge_step(false, true, true, skipped), StepVerdict::stop);  // the tenth in a row
+    skipped = 5;
+    EXPECT_EQ(judge_step(true, true, true, skipped), StepVerdict::update);
+    EXPECT_EQ(skipped, 0u);  // a finite step ends the row
+    EXPECT_EQ(judge_step(false, false, true, skipped), StepVerdict::stop);  // weights gone: no skipping
+}
+
+// A regression set with one row whose loss overflows float: its batch diverges in every epoch.
+Dataset with_one_overflowing_row(std::size_t row) {
+    Dataset data = blobs(200, 4, 2.0);
+    data.task = Task::regression;
+    for (std::size_t j = 0; j < data.x.cols; ++j) data.x(row, j) = 1e30f;
+    return data;
+}
+
+TEST(Train, SkipBatchLeavesTheDivergedStepOutAndTrainsOn) {
+    const Dataset data = with_one_overflowing_row(17);
+    const NetworkSpec spec{{4, 16, 3}, Activation::relu, std::nullopt, Loss::mse};
+    TrainOptions options;
+    options.epochs = 3;
+    options.batch = 20;
+    options.optimizer.learning_rate = 1e-3;
+    options.on_divergence = TrainOptions::OnDivergence::skip_batch;
+    Network<float> net(spec, 3);
+    const auto history = train(net, data, nullptr, options);
+    ASSERT_EQ(history.size(), 3u);
+    for (const float w : net.parameters()) ASSERT_TRUE(std::isfinite(w));
+    // The skipped steps count nothing: each epoch's loss is the mean over the other batches' samples.
+    for (const auto& epoch : history) EXPECT_TRUE(std::isfinite(epoch.train_loss));
+
+    options.on_divergence = TrainOptions::OnDivergence::stop;
+    Network<float> stopped(spec, 3);
+    try {
+        train(stopped, data, nullptr, options);
+        FAIL() << "the overflowing row trained";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("training diverged: the loss is "), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("at epoch 1, step "), std::string::npos) << e.what();
+    }
+    for (const float w : stopped.parameters()) ASSERT_TRUE(std::isfinite(w)) << "a diverged step reached the weights";
+}
+
+TEST(Train, SkipBatchStopsAtTheTenthDivergedStepInARow) {
+    Dataset data = with_one_overflowing_row(0);
+    for (std::size_t i = 0; i < data.samples(); ++i) data.x(i, 0) = 1e30f;  // every batch overflows
+    TrainOptions options;
+    options.batch = 20;
+    options.on_divergence = TrainOptions::OnDivergence::skip_batch;
+    Network<float> net(NetworkSpec{{4, 16, 3}, Activation::relu, std::nullopt, Loss::mse}, 3);
+    const std::vector<float> before(net.parameters().begin(), net.parameters().end());
+    try {
+        train(net, data, nullptr, options);
+        FAIL() << "ten diverged steps in a row did not stop the run";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("at epoch 1, step 10,"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(std::memcmp(before.data(), net.parameters().data(), before.size() * sizeof(float)), 0);
 }
 
 TEST(Train, BadDataIsAClearError) {

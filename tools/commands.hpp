@@ -33,5 +33,6 @@ Command add_predict(CLI::App& app);
 Command add_info(CLI::App& app);
 Command add_bench(CLI::App& app);
 Command add_export(CLI::App& app);
+Command add_convert(CLI::App& app);
 
 }  // namespace nabla::cli

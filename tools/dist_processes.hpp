@@ -13,6 +13,7 @@
 #include "nabla/communicator.hpp"
 #include "nabla/dataset.hpp"
 #include "nabla/trainer.hpp"
+#include "train/training_loop.hpp"
 
 namespace nabla::cli {
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     add("gradcheck", "compare backpropagation with finite differences", nabla::cli::add_gradcheck);
     add("bench", "measure training or inference throughput on synthetic data", nabla::cli::add_bench);
     add("export", "write a saved model as an ONNX graph", nabla::cli::add_export);
+    add("convert", "save a data set as a .nbd file, which loads without parsing", nabla::cli::add_convert);
 
     // CLI11 answers an unknown command with "A subcommand is required": name the word instead.
     std::string known;

@@ -8,6 +8,12 @@
 
 namespace nabla::cli {
 
+TrainOptions::OnDivergence parse_on_divergence(const std::string& name) {
+    if (name == "stop") return TrainOptions::OnDivergence::stop;
+    if (name == "skip-batch") return TrainOptions::OnDivergence::skip_batch;
+    throw Error("unknown divergence policy '" + name + "' (expected stop or skip-batch)");
+}
+
 std::vector<std::size_t> parse_widths(const std::string& text, const std::string& flag) {
     std::vector<std::size_t> widths;
     std::size_t start = 0;

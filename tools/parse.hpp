@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "nabla/trainer.hpp"
+
 namespace nabla::cli {
 
 // "784,256,10" → {784, 256, 10}; Error naming the flag on an empty, zero or non-numeric entry.
@@ -23,6 +25,9 @@ std::vector<std::string> parse_names(const std::string& text);
 // --delimiter: "," ";" "|" or "tab" (also "\t" as typed) → the character; "" → none (detect);
 // Error otherwise.
 std::optional<char> parse_delimiter(const std::string& text);
+
+// --on-divergence: "stop" or "skip-batch"; Error otherwise.
+TrainOptions::OnDivergence parse_on_divergence(const std::string& name);
 
 // "512M", "8G", "1.5T", "4096" (bytes) → bytes; Error naming the flag otherwise.
 std::uint64_t parse_bytes(const std::string& text, const std::string& flag);

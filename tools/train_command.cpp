@@ -1,7 +1,6 @@
 // nabla train: load data, fit preprocessing on the training part, train, report, save.
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <sstream>
@@ -11,13 +10,13 @@
 #include "device_flags.hpp"
 #include "dist_processes.hpp"
 #include "distinct_files.hpp"
+#include "memory.hpp"
 #include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
 #include "nabla/model.hpp"
 #include "nabla/report.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
-#include "nabla/version.hpp"
 #include "parse.hpp"
 #include "progress.hpp"
 
@@ -37,13 +36,6 @@ struct TrainFlags {
     std::optional<int> threads;  // none: all cores, or one a process when processes train together
     DeviceFlags device;
 };
-
-std::string utc_now() {
-    char text[32];
-    const std::time_t now = std::time(nullptr);
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
-}
 
 // `watched` names the data evaluated after each epoch: "val" (held out) or "test".
 void print_epoch(const EpochMetrics& m, std::size_t epochs, Task task, const char* watched) {
@@ -94,11 +86,11 @@ std::size_t default_epochs(std::size_t samples, std::size_t batch) {
 // The default dropout: 0.1 on a training set of under 10,000 samples, where a network of the
 // default width has far more parameters than there are samples and learns their noise (on
 // scikit-learn's diabetes set, test RMSE 60.7 without it, 58.7 with it, against 59.2 for
-// scikit-learn's MLP with its L2 penalty; docs/BENCHMARKS.md), and none on larger sets. The CUDA
-// backend has no dropout, so there it stays off unless asked for (and then refused).
-double default_dropout(std::size_t samples, Device device) {
+// scikit-learn's MLP with its L2 penalty; docs/BENCHMARKS.md), and none on larger sets. The same
+// on every device, so that a run means the same on the CPU and the GPU.
+double default_dropout(std::size_t samples) {
     constexpr std::size_t small_set = 10000;
-    return samples < small_set && device == Device::cpu ? 0.1 : 0.0;
+    return samples < small_set ? 0.1 : 0.0;
 }
 
 // Where a run keeps its checkpoint inside --checkpoint DIR.
@@ -183,7 +175,7 @@ Model model_for(const TrainFlags& f, const NetworkSpec& spec, const Dataset& tra
 
 // How to train, from the flags: the run's length, batch, optimizer, schedule and regularisation
 // (the callbacks and the processes are the caller's).
-TrainOptions train_options(const TrainFlags& f, std::size_t samples, Device device) {
+TrainOptions train_options(const TrainFlags& f, std::size_t samples) {
     TrainOptions options;
     options.epochs = f.epochs ? f.epochs : default_epochs(samples, f.batch);
     options.batch = f.batch;
@@ -193,33 +185,11 @@ TrainOptions train_options(const TrainFlags& f, std::size_t samples, Device devi
     options.optimizer.nesterov = f.nesterov;
     options.optimizer.weight_decay = f.weight_decay;
     options.schedule.kind = parse_schedule(f.schedule);
-    options.dropout = f.dropout.value_or(default_dropout(samples, device));
+    options.dropout = f.dropout.value_or(default_dropout(samples));
     options.seed = f.seed;
     options.clip_norm = f.clip_norm;
     options.on_divergence = parse_on_divergence(f.on_divergence);
     return options;
-}
-
-// What the model file records of its training.
-void record_training(Model& model, const TrainFlags& f, const TrainOptions& options, std::size_t samples,
-                     const std::vector<EpochMetrics>& history, const std::optional<TargetScaling>& target_scaling) {
-    model.metadata = {{"created", utc_now()},
-                      {"nabla_version", version()},
-                      {"data", f.data},
-                      {"train_samples", std::to_string(samples)},
-                      {"epochs", std::to_string(options.epochs)},
-                      {"batch", std::to_string(f.batch)},
-                      {"optimizer", optimizer_name(options.optimizer.kind)},
-                      {"learning_rate", std::to_string(f.lr)},
-                      {"schedule", schedule_name(options.schedule.kind)},
-                      {"weight_decay", std::to_string(f.weight_decay)},
-                      {"dropout", std::to_string(options.dropout)},
-                      {"seed", std::to_string(f.seed)},
-                      {"final_train_loss", std::to_string(history.back().train_loss)}};
-    if (target_scaling && target_scaling->mean.size() == 1) {
-        model.metadata.emplace_back("target_mean", std::to_string(target_scaling->mean[0]));
-        model.metadata.emplace_back("target_stddev", std::to_string(target_scaling->stddev[0]));
-    }
 }
 
 // After training: the test result printed and recorded, then the model, log and plot written.
@@ -299,7 +269,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                              : test                   ? &*test
                                                       : nullptr;
 
-    TrainOptions options = train_options(f, samples, where.device);
+    TrainOptions options = train_options(f, samples);
     options.device = where.device;
     options.precision = where.precision;
     check_memory(spec, f, options, samples);
@@ -351,14 +321,14 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     if (test) tested = processes.combine(evaluate_on(where.device, model.network, *test, where.precision));
     if (!processes.leader()) return 0;
     if (processes.together() && !f.quiet) print_summing_share(summing_seconds, training_seconds, processes.count());
-    record_training(model, f, options, samples, history, target_scaling);
+    record_training(model, f.data, samples, options, history, target_scaling ? &*target_scaling : nullptr);
     report(model, f, tested, history);
     return 0;
 }
 
 // The flags of a training run (everything but --resume), registered on app into f.
 void add_train_flags(CLI::App& app, TrainFlags& f) {
-    app.add_option("--data", f.data, "training data: fashion-mnist:train, idx:IMAGES,LABELS or a CSV file");
+    app.add_option("--data", f.data, "training data: fashion-mnist:train, idx:IMAGES,LABELS, a CSV file or a .nbd file");
     app.add_option("--test", f.test, "test data, evaluated after every epoch and at the end");
     app.add_option("--target", f.target, "CSV: target column, by name or 0-based index (default: the last)");
     app.add_option("--ignore", f.ignore, "CSV: columns that are neither features nor target (names, comma-separated)");

@@ -10,8 +10,9 @@ namespace nabla {
 
 /// Sums and a broadcast across the processes that train one model together; every process calls
 /// the same functions in the same order. This base class is one process alone, for which a sum
-/// leaves its buffer as it is. nabla's program implements it with MPI under mpirun, and the CUDA
-/// backend with NCCL for the GPUs of such a job.
+/// leaves its buffer as it is. nabla's program implements it with MPI under mpirun (buffers in
+/// host memory), and the CUDA backend with NCCL for the GPUs of such a job (buffers in the GPU's
+/// memory, the operations queued in order with the GPU's other work).
 class Communicator {
 public:
     virtual ~Communicator() = default;

@@ -1,10 +1,12 @@
 /// @file
 /// In-memory data sets and the loaders that fill them: IDX (MNIST format, gzipped or not), the named
-/// Fashion-MNIST source from Debian's dataset-fashion-mnist package, and CSV files.
+/// Fashion-MNIST source from Debian's dataset-fashion-mnist package, CSV files, and .nbd files
+/// (a data set as nabla read it, saved by save_nbd: docs/data.md).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,8 +100,16 @@ struct LoadOptions {
 
 /// Loads a source: "fashion-mnist:train" | "fashion-mnist:test" (Debian's package, under
 /// $NABLA_DATASETS or /usr/share/datasets/fashion-mnist), "idx:IMAGES[,LABELS]", a path to
-/// *-idx3-ubyte[.gz] (labels found beside it), or a CSV path. Throws Error naming file and line/field.
+/// *-idx3-ubyte[.gz] (labels found beside it), a .nbd file (told by its first bytes, whatever its
+/// name), or a CSV path. Throws Error naming file and line/field.
 Dataset load_dataset(const std::string& source, const LoadOptions& options = {});
+
+/// Reads a source a part at a time, for a pass over more rows than memory holds (nabla predict):
+/// `visit` gets each part in order, about `rows` samples each, read as load_dataset reads the whole
+/// source (errors name the same file, line and field; the first part carries the notes). CSV and
+/// .nbd files are read a part at a time, other sources whole, as one part; options.rows is unused.
+void load_dataset_in_parts(const std::string& source, const LoadOptions& options, std::size_t rows,
+                           const std::function<void(Dataset& part)>& visit);
 
 /// The files a source (as load_dataset names it) reads: a CSV file, or an IDX pair's images and
 /// labels (Fashion-MNIST's installed files included). Errors in naming the source are left for
@@ -118,6 +128,19 @@ Dataset load_idx(const std::string& images_path, const std::string& labels_path,
 
 /// Reads a CSV file (header detected; target column as in options). Error naming file, line and field.
 Dataset load_csv(const std::string& path, const LoadOptions& options = {});
+
+/// What a .nbd file records of where its data set came from, besides the data (docs/data.md).
+struct NbdOrigin {
+    std::string source;       ///< the source it was read from, for messages
+    LoadOptions options;      ///< the options it was read with: a load that asks for others is refused
+};
+
+/// Writes a data set as a .nbd file (docs/data.md): its values as aligned little-endian floats, its
+/// names, columns and ids, and `origin`, with checksums. A NaN in x marks a missing value of a
+/// numeric column, which loading fills with the column's fill (the model's, for a model's load). Written atomically (PATH.tmp-XXXX, then
+/// renamed), so that a failed write leaves no file. load_dataset reads the file back (it knows it
+/// by its first bytes, whatever its name) as the same data set. Error naming PATH.
+void save_nbd(const Dataset& data, const NbdOrigin& origin, const std::string& path);
 
 /// Splits off the last `fraction` of rows (after a seeded shuffle) as a held-out part.
 std::pair<Dataset, Dataset> split_dataset(const Dataset& data, double fraction, std::uint64_t seed);

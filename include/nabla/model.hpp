@@ -4,6 +4,7 @@
 /// File format: docs/model-format.md.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "nabla/dataset.hpp"
 #include "nabla/network.hpp"
 #include "nabla/preprocess.hpp"
+#include "nabla/trainer.hpp"
 
 namespace nabla {
 
@@ -31,6 +33,14 @@ struct Model {
     explicit Model(Network<float> net) : network(std::move(net)) {}
 };
 
+/// Sets model.metadata to the record of the training run that made it, as `nabla train` and the
+/// Python estimators write it: when and by which nabla version; the data's name and training
+/// samples; the epochs trained, batch, optimizer, learning rate, schedule, weight decay, dropout
+/// and seed of `options`; the last epoch's training loss; and, for one standardised regression
+/// target (`target_scaling`, may be null), its mean and standard deviation.
+void record_training(Model& model, const std::string& data, std::size_t samples, const TrainOptions& options,
+                     const std::vector<EpochMetrics>& history, const TargetScaling* target_scaling);
+
 /// Writes the model atomically: to PATH.tmp-XXXX in the same folder, flushed and fsync'ed, then
 /// renamed over PATH, so an interrupted save never destroys an earlier file. Error on I/O failure.
 void save_model(const Model& model, const std::string& path);
@@ -45,5 +55,10 @@ Model load_model(const std::string& path);
 /// the target column is not read, and may be absent), rows, ignore and id_column; the fields that
 /// describe the model are filled from it.
 Dataset load_dataset_for(const Model& model, const std::string& source, LoadOptions options = {});
+
+/// load_dataset_for a part at a time (load_dataset_in_parts): `visit` gets each part, about `rows`
+/// samples, in order, with the model's preprocessing applied.
+void load_dataset_for_in_parts(const Model& model, const std::string& source, LoadOptions options, std::size_t rows,
+                               const std::function<void(Dataset& part)>& visit);
 
 }  // namespace nabla

@@ -10,16 +10,18 @@
 
 namespace nabla {
 
-/// A seeded xoshiro256** generator: the same seed gives the same numbers everywhere.
+/// A seeded xoshiro256** generator: the same seed gives the same numbers everywhere. Its
+/// constructor and next() are constexpr, which lets the CUDA kernels draw the same dropout masks
+/// as the CPU from this one definition.
 class Rng {
 public:
     /// The generator seeded from `seed` through splitmix64.
-    explicit Rng(std::uint64_t seed = 1) {
+    constexpr explicit Rng(std::uint64_t seed = 1) {
         for (auto& word : state_) word = splitmix64(seed);
     }
 
     /// The next 64 random bits.
-    std::uint64_t next() {
+    constexpr std::uint64_t next() {
         const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
         const std::uint64_t t = state_[1] << 17;
         state_[2] ^= state_[0];
@@ -32,7 +34,7 @@ public:
     }
 
     /// Uniform in [0, 1) with 53 random bits.
-    double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+    constexpr double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
     double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }  ///< uniform in [lo, hi)
 
     /// Uniform integer in [0, n), without modulo bias (Lemire's method).
@@ -61,8 +63,8 @@ public:
     void set_state(const std::array<std::uint64_t, 4>& state) { state_ = state; }  ///< continues from a saved state
 
 private:
-    static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-    static std::uint64_t splitmix64(std::uint64_t& x) {
+    static constexpr std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+    static constexpr std::uint64_t splitmix64(std::uint64_t& x) {
         std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
         z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
         z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;

@@ -74,10 +74,6 @@ struct DataParallel {
     bool overlap_sums = false;
 };
 
-/// Metrics of every process's part of a data set combined as if measured on the whole (each mean
-/// weighted by its samples, the RMSE through its mean square).
-Metrics combine_across_processes(const Metrics& mine, Communicator& processes);
-
 /// How to train: epochs, batches, optimizer, schedule, regularisation and callbacks.
 struct TrainOptions {
     std::size_t epochs = 10;  ///< passes over the training data
@@ -108,34 +104,14 @@ struct TrainOptions {
     OnDivergence on_divergence = OnDivergence::stop;  ///< stop or skip the batch
 
     /// Where the run trains: the CPU, or a GPU (`Device::cuda`, in a nabla built with CUDA), whose
-    /// matrix products may use `precision`. The CUDA backend takes every option but dropout,
-    /// gradient clipping, skipping diverged batches and checkpoints, and calls on_batch once per
-    /// epoch; the CPU computes in fp32 only.
+    /// matrix products may use `precision`. Every option means the same on both; the GPU calls
+    /// on_batch for its steps at checkpoints and at the end of each epoch. The CPU computes in fp32
+    /// only.
     Device device = Device::cpu;
     Precision precision = Precision::fp32;  ///< the GPU's matrix products: fp32, tf32 or bf16
 
     void validate() const;  ///< Error on an out-of-range value
 };
-
-/// One training step on a batch of n samples (rows of x and y): forward pass, backward pass into
-/// grads, clipping to clip_norm (if > 0), optimizer update with learning rate lr. Returns the batch's L_T. Afterwards ws.a.back()
-/// still holds the batch's outputs a^F. Allocates nothing once ws has seen a batch this large.
-float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
-                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout = {},
-                 double clip_norm = 0.0);
-
-/// Scales grads down to the global L2 norm max_norm if it is longer.
-void clip_to_norm(std::span<float> grads, double max_norm);
-
-/// The divergence policy named "stop" or "skip-batch".
-TrainOptions::OnDivergence parse_on_divergence(const std::string& name);
-
-/// Bytes a training run of spec at this batch size holds besides its data: parameters, gradients,
-/// optimizer moments, and the per-layer activations and errors of a batch (with dropout masks).
-std::uint64_t training_memory_bytes(const NetworkSpec& spec, std::size_t batch, OptimizerKind optimizer, bool dropout);
-
-/// Memory the system can give this process now (MemAvailable), or 0 where it cannot tell.
-std::uint64_t available_memory_bytes();
 
 /// Trains net on data, on options.device; after each epoch evaluates `validation` if given. Throws
 /// Error if the device cannot be used ("--device cuda: …", or an option it does not support), if
@@ -169,11 +145,6 @@ Evaluation evaluate(const Network<float>& net, const Dataset& data, std::size_t 
 /// The evaluation of a network's outputs a (a^F for every row of data, however computed) against
 /// data's targets, under `loss`.
 Evaluation evaluate_outputs(Loss loss, const Dataset& data, const Matrix<float>& a);
-
-/// Throws Error unless data fits net: samples present, as many features and outputs as the
-/// network's input and output widths, and every value finite. `role` ("training", "validation",
-/// …) names the data in the message.
-void check_fits(const Network<float>& net, const Dataset& data, const char* role);
 
 /// a^F for every row of x (n × outputs).
 Matrix<float> predict(const Network<float>& net, const Matrix<float>& x, std::size_t batch = 1024);

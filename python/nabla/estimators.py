@@ -34,9 +34,9 @@ def default_epochs(samples, batch):
     return max(10, -(-1000 // steps))
 
 
-def default_dropout(samples, device):
-    """nabla's default dropout: 0.1 on training sets under 10,000 samples (CPU), else none."""
-    return 0.1 if samples < 10000 and device == "cpu" else 0.0
+def default_dropout(samples):
+    """nabla's default dropout: 0.1 on training sets under 10,000 samples, else none (as the CLI)."""
+    return 0.1 if samples < 10000 else 0.0
 
 
 def _seed(random_state):
@@ -115,7 +115,7 @@ class _BaseMLP(BaseEstimator):
             o.batch = check_positive_int(self.batch_size, "batch_size")
         max_iter = check_positive_int(self.max_iter, "max_iter", allow_none=True)
         o.epochs = 1 if partial else max_iter if max_iter is not None else default_epochs(samples, o.batch)
-        o.dropout = (default_dropout(samples, o.device) if self.dropout is None
+        o.dropout = (default_dropout(samples) if self.dropout is None
                      else check_number(self.dropout, "dropout", 0, 0.95))
         o.seed = _seed(self.random_state)
         threads = check_positive_int(self.threads, "threads", allow_none=True) if self.threads != 0 else 0

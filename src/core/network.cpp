@@ -195,11 +195,8 @@ const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>&
         if (drop && l + 1 < net.depth()) {
             const std::size_t width = net.layer(l).out;
             const T scale = T(1.0 / (1.0 - dropout.rate));
-            for (std::size_t i = 0; i < n; ++i) {
-                Rng source = dropout.mask_source(i, l);
-                T* keep = ws.keep[l].data() + i * width;
-                for (std::size_t j = 0; j < width; ++j) keep[j] = source.uniform() < dropout.rate ? T(0) : scale;
-            }
+            for (std::size_t i = 0; i < n; ++i)
+                Dropout::draw_mask(dropout.mask_source(i, l), dropout.rate, scale, ws.keep[l].data() + i * width, width);
             cpu::multiply(a, ws.keep[l].data(), ws.kept[l].data(), n * width);
         }
     }

@@ -31,3 +31,18 @@ StepResult step(Network<float>& net, Optimizer<float>& optimizer, Workspace<floa
 std::size_t count_correct(const float* a, const float* y, std::size_t n, std::size_t k);
 
 }  // namespace nabla::cpu
+
+namespace nabla {
+
+// One training step on a batch of n samples (rows of x and y) in this process alone: forward pass,
+// backward pass into grads, clipping to clip_norm (if > 0), optimizer update with learning rate
+// lr. Returns the batch's L_T. Afterwards ws.a.back() still holds the batch's outputs a^F.
+// Allocates nothing once ws has seen a batch this large. (`nabla bench` and the tests step so.)
+float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
+                 const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout = {},
+                 double clip_norm = 0.0);
+
+// Scales grads down to the global L2 norm max_norm if it is longer.
+void clip_to_norm(std::span<float> grads, double max_norm);
+
+}  // namespace nabla

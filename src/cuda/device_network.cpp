@@ -40,8 +40,21 @@ void DeviceNetwork::load_input(const float* x, std::size_t n) {
     input_.upload(std::span<const float>(x, n * layers_.front().in), stream_);
 }
 
-// core/network.cpp's dense_forward: Z = A^(l−1) (W^l)^T, then bias and σ in one kernel.
-void DeviceNetwork::forward(std::size_t n) {
+void DeviceNetwork::enable_dropout(const DropoutDraw& draw, const StepState* state) {
+    if (draw.rate <= 0.0 || layers_.size() < 2) return;
+    dropout_ = draw;
+    state_ = state;
+    const std::size_t capacity = input_.values.size() / layers_.front().in;
+    for (std::size_t l = 0; l + 1 < layers_.size(); ++l) {
+        keep_.emplace_back(capacity * layers_[l].out);
+        kept_.emplace_back(capacity * layers_[l].out, a_[l].copy.size() ? Precision::bf16 : Precision::fp32);
+    }
+}
+
+// core/network.cpp's dense_forward: Z = A^(l−1) (W^l)^T, then bias and σ in one kernel; in
+// training with dropout, each hidden layer's masks after it, as core/network.cpp's forward.
+void DeviceNetwork::forward(std::size_t n, bool training) {
+    dropping_ = training && dropout_.has_value();
     for (std::size_t l = 0; l < layers_.size(); ++l) {
         const LayerShape& s = layers_[l];
         GemmMatrix& a = a_[l];
@@ -49,6 +62,12 @@ void DeviceNetwork::forward(std::size_t n) {
                    parameters_.gemm_input(s.w_offset), s.in, 0.0f, a.values.data(), s.out);
         add_bias_and_activate(stream_, s.activation, parameters_.values.data() + s.b_offset, a.values.data(), n, s.out,
                               a.copy_or_null());
+        if (dropping_ && l + 1 < layers_.size()) {
+            DropoutDraw draw = *dropout_;
+            draw.layer = l;
+            dropout(stream_, draw, state_, a.values.data(), n, s.out, keep_[l].data(), kept_[l].values.data(),
+                    kept_[l].copy_or_null());
+        }
     }
 }
 
@@ -78,8 +97,9 @@ void DeviceNetwork::backward(const float* y, std::size_t n, std::size_t batch) {
         GemmMatrix& below = d_[l - 1];
         blas_.gemm(false, false, n, s.in, s.out, 1.0f, d.gemm_input(), s.out, parameters_.gemm_input(s.w_offset), s.in,
                    0.0f, below.values.data(), s.in);
-        multiply_by_sigma_prime(stream_, layers_[l - 1].activation, a_[l - 1].values.data(), below.values.data(),
-                                n * s.in, below.copy_or_null());
+        multiply_by_sigma_prime(stream_, layers_[l - 1].activation, a_[l - 1].values.data(),
+                                dropping_ ? keep_[l - 1].data() : nullptr, below.values.data(), n * s.in,
+                                below.copy_or_null());
     }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <vector>
 
 #include "cuda/blas.hpp"
@@ -26,8 +27,13 @@ public:
     GemmMatrix& input() { return input_; }
     void load_input(const float* x, std::size_t n);  // n rows from the host into input()
 
-    // z^l = W^l a^(l−1) + b^l, a^l = σ(z^l) for the first n rows of input().
-    void forward(std::size_t n);
+    // Training passes drop hidden units as `draw` says (kernels.hpp: dropout), draw.layer aside;
+    // inference passes never do. Makes room for the masks.
+    void enable_dropout(const DropoutDraw& draw, const StepState* state);
+
+    // z^l = W^l a^(l−1) + b^l, a^l = σ(z^l) for the first n rows of input(); a training pass
+    // applies dropout where enabled, and backward() then follows its masks.
+    void forward(std::size_t n, bool training = false);
     // a^F of those n rows into out (n × outputs), once the queued work has run.
     void download_output(std::size_t n, float* out) const;
 
@@ -44,7 +50,10 @@ public:
     const DeviceBuffer<float>& loss_and_correct() const { return loss_and_correct_; }
 
 private:
-    const GemmMatrix& layer_input(std::size_t l) const { return l == 0 ? input_ : a_[l - 1]; }
+    // What layer l's product reads: a^0, a^(l−1), or with dropout in training a^(l−1) ⊙ keep.
+    const GemmMatrix& layer_input(std::size_t l) const {
+        return l == 0 ? input_ : dropping_ ? kept_[l - 1] : a_[l - 1];
+    }
 
     cudaStream_t stream_;
     Blas blas_;
@@ -58,6 +67,11 @@ private:
     DeviceBuffer<float> sample_stats_;  // {L_i, correct_i} per sample
     DeviceBuffer<float> loss_and_correct_;
     DeviceBuffer<float> scratch_;  // column sums' partial sums
+    std::optional<DropoutDraw> dropout_;  // training with dropout
+    const StepState* state_ = nullptr;    // the run's step, for the masks
+    bool dropping_ = false;               // the last forward pass dropped units
+    std::vector<DeviceBuffer<float>> keep_;  // keep_[l]: layer l's masks (hidden layers)
+    std::vector<GemmMatrix> kept_;           // kept_[l]: a^(l+1) ⊙ keep, the next layer's input
 };
 
 }  // namespace nabla::cuda

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "core/divergence.hpp"
 #include "core/loss_math.hpp"
 #include "cuda/runtime.hpp"
+#include "nabla/network.hpp"
 
 namespace nabla::cuda {
 
@@ -143,12 +145,32 @@ __global__ void output_error_kernel(Loss loss, Activation output, const float* a
     stage_out(stage + 2 * blockDim.x * stride, first, here, k, stride, d, d_copy);
 }
 
-__global__ void multiply_by_sigma_prime_kernel(Activation activation, const float* a, float* d, std::size_t count,
-                                               bf16* d_copy) {
+__global__ void multiply_by_sigma_prime_kernel(Activation activation, const float* a, const float* keep, float* d,
+                                               std::size_t count, bf16* d_copy) {
     const std::size_t i = thread_index();
     if (i >= count) return;
+    if (keep) d[i] *= keep[i];  // as core/network.cpp: the mask first, then σ', each rounded
     d[i] *= math::sigma_prime_from_output(activation, a[i]);
     write_copy(d_copy, i, d[i]);
+}
+
+// One thread per sample: its units' masks in order from its own random source, as the CPU draws them.
+__global__ void dropout_kernel(DropoutDraw draw, const StepState* state, const float* a, std::size_t n,
+                               std::size_t width, float* keep, float* kept, bf16* kept_copy) {
+    const std::size_t i = thread_index();
+    if (i >= n) return;
+    const std::uint64_t sample = draw.first + draw.order[state->step * draw.batch + i];
+    const Rng source = Dropout::source(state->dropout_key, state->run_step, sample, draw.layer);
+    Dropout::draw_mask(source, draw.rate, float(1.0 / (1.0 - draw.rate)), keep + i * width, width);
+    for (std::size_t j = i * width; j < (i + 1) * width; ++j) {
+        kept[j] = a[j] * keep[j];
+        write_copy(kept_copy, j, kept[j]);
+    }
+}
+
+__global__ void squares_kernel(const float* g, std::size_t count, float* squares) {
+    const std::size_t i = thread_index();
+    if (i < count) squares[i] = g[i] * g[i];
 }
 
 __global__ void to_bf16_kernel(const float* x, bf16* copy, std::size_t count) {
@@ -206,12 +228,19 @@ __global__ void bias_corrections_kernel(double beta1, double beta2, const StepSt
     corrections[1] = 1.0f / float(1 - pow(beta2, t));
 }
 
-// src/train/optimizer.cpp's update, element for element, in the same float arithmetic.
+// src/train/optimizer.cpp's update, element for element, in the same float arithmetic; clipping
+// as clip_to_norm scales the gradient (the norm in double, the scale in float).
 __global__ void update_parameters_kernel(OptimizerSpec spec, const BiasRange* biases, std::size_t layers,
                                          std::size_t count, float* theta, bf16* theta_copy, const float* g, float* m,
-                                         float* v, const float* learning_rates, const StepState* state,
-                                         const float* loss_sum, const float* corrections) {
-    if (!isfinite(*loss_sum) || state->diverged_step >= 0) return;
+                                         float* v, const float* learning_rates, StepState* state,
+                                         const float* loss_sum, const float* corrections, const float* squared_norm,
+                                         double clip_norm) {
+    if (!isfinite(*loss_sum) || state->stopped) return;
+    float scale = 1.0f;
+    if (squared_norm) {
+        const double norm = sqrt(double(*squared_norm));
+        if (norm > clip_norm) scale = float(clip_norm / norm);
+    }
     const float eta = learning_rates[state->step];
     const float mu = float(spec.momentum);
     const float b1 = float(spec.beta1), b2 = float(spec.beta2), eps = float(spec.epsilon);
@@ -219,20 +248,22 @@ __global__ void update_parameters_kernel(OptimizerSpec spec, const BiasRange* bi
     const float correction1 = adam ? corrections[0] : 1.0f, correction2 = adam ? corrections[1] : 1.0f;
     const bool decoupled = spec.kind == OptimizerKind::adamw;
     const float decay = float(spec.weight_decay);
+    bool finite = true;
     for (std::size_t i = thread_index(); i < count; i += thread_count()) {
         // Without weight decay, no element needs to know whether it is a bias.
         const float lambda = decay == 0.0f || is_bias(i, biases, layers) ? 0.0f : decay;
+        const float gs = squared_norm ? g[i] * scale : g[i];
         switch (spec.kind) {
-            case OptimizerKind::sgd: theta[i] -= eta * (g[i] + lambda * theta[i]); break;
+            case OptimizerKind::sgd: theta[i] -= eta * (gs + lambda * theta[i]); break;
             case OptimizerKind::momentum: {
-                const float gi = g[i] + lambda * theta[i];
+                const float gi = gs + lambda * theta[i];
                 m[i] = mu * m[i] + gi;
                 theta[i] -= eta * (spec.nesterov ? gi + mu * m[i] : m[i]);
                 break;
             }
             case OptimizerKind::adam:
             case OptimizerKind::adamw: {
-                const float gi = decoupled ? g[i] : g[i] + lambda * theta[i];
+                const float gi = decoupled ? gs : gs + lambda * theta[i];
                 m[i] = b1 * m[i] + (1.0f - b1) * gi;
                 v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
                 const float adam_step = (m[i] * correction1) / (sqrtf(v[i] * correction2) + eps);
@@ -240,23 +271,25 @@ __global__ void update_parameters_kernel(OptimizerSpec spec, const BiasRange* bi
                 break;
             }
         }
+        finite = finite && isfinite(theta[i]);
         write_copy(theta_copy, i, theta[i]);
     }
+    if (!finite) state->weights_not_finite = 1;  // any thread's store of the same value
 }
 
-__global__ void finish_step_kernel(StepState* state, const float* loss_and_correct, std::size_t n) {
+__global__ void finish_step_kernel(StepState* state, const float* loss_and_correct, std::size_t n,
+                                   StepRecord* records) {
     const float loss = loss_and_correct[0] / float(n);
-    if (state->diverged_step < 0) {
-        if (isfinite(loss)) {
-            state->loss_sum += double(loss) * double(n);
-            state->correct += loss_and_correct[1];
-            ++state->optimizer_steps;
-        } else {
-            state->diverged_step = std::int64_t(state->step);
-            state->diverged_loss = loss;
-        }
+    StepVerdict verdict = StepVerdict::stop;
+    if (!state->stopped) {
+        verdict = judge_step(isfinite(loss), !state->weights_not_finite, state->skip_batches != 0,
+                             state->skipped_in_a_row);
+        if (verdict == StepVerdict::update) ++state->optimizer_steps;
+        if (verdict == StepVerdict::stop) state->stopped = 1;
     }
+    records[state->step] = {loss, loss_and_correct[1], std::uint32_t(verdict)};
     ++state->step;
+    ++state->run_step;
 }
 
 }  // namespace
@@ -300,10 +333,22 @@ void output_error(cudaStream_t stream, Loss loss, Activation output, const float
     check_launch("output_error");
 }
 
-void multiply_by_sigma_prime(cudaStream_t stream, Activation activation, const float* a, float* d, std::size_t count,
-                             bf16* d_copy) {
-    multiply_by_sigma_prime_kernel<<<blocks_for(count), block_size, 0, stream>>>(activation, a, d, count, d_copy);
+void multiply_by_sigma_prime(cudaStream_t stream, Activation activation, const float* a, const float* keep, float* d,
+                             std::size_t count, bf16* d_copy) {
+    multiply_by_sigma_prime_kernel<<<blocks_for(count), block_size, 0, stream>>>(activation, a, keep, d, count, d_copy);
     check_launch("multiply_by_sigma_prime");
+}
+
+void dropout(cudaStream_t stream, const DropoutDraw& draw, const StepState* state, const float* a, std::size_t n,
+             std::size_t width, float* keep, float* kept, bf16* kept_copy) {
+    if (n == 0) return;
+    dropout_kernel<<<blocks_for(n), block_size, 0, stream>>>(draw, state, a, n, width, keep, kept, kept_copy);
+    check_launch("dropout");
+}
+
+void squares(cudaStream_t stream, const float* g, std::size_t count, float* squares) {
+    squares_kernel<<<blocks_for(count), block_size, 0, stream>>>(g, count, squares);
+    check_launch("squares");
 }
 
 void to_bf16(cudaStream_t stream, const float* x, bf16* copy, std::size_t count) {
@@ -331,8 +376,8 @@ void column_sums(cudaStream_t stream, const float* m, std::size_t n, std::size_t
 
 void update_parameters(cudaStream_t stream, const OptimizerSpec& spec, const BiasRange* biases, std::size_t layers,
                        std::size_t count, float* theta, bf16* theta_copy, const float* g, float* m, float* v,
-                       const float* learning_rates, const StepState* state, const float* loss_sum,
-                       float* corrections) {
+                       const float* learning_rates, StepState* state, const float* loss_sum, float* corrections,
+                       const float* squared_norm, double clip_norm) {
     if (spec.kind == OptimizerKind::adam || spec.kind == OptimizerKind::adamw) {
         bias_corrections_kernel<<<1, 1, 0, stream>>>(spec.beta1, spec.beta2, state, corrections);
         check_launch("update_parameters");
@@ -340,12 +385,14 @@ void update_parameters(cudaStream_t stream, const OptimizerSpec& spec, const Bia
     // Enough blocks to fill the GPU; each thread then takes every (grid size)-th parameter.
     const unsigned blocks = std::min(blocks_for(count), 4096u);
     update_parameters_kernel<<<blocks, block_size, 0, stream>>>(spec, biases, layers, count, theta, theta_copy, g, m, v,
-                                                                learning_rates, state, loss_sum, corrections);
+                                                                learning_rates, state, loss_sum, corrections,
+                                                                squared_norm, clip_norm);
     check_launch("update_parameters");
 }
 
-void finish_step(cudaStream_t stream, StepState* state, const float* loss_and_correct, std::size_t n) {
-    finish_step_kernel<<<1, 1, 0, stream>>>(state, loss_and_correct, n);
+void finish_step(cudaStream_t stream, StepState* state, const float* loss_and_correct, std::size_t n,
+                 StepRecord* records) {
+    finish_step_kernel<<<1, 1, 0, stream>>>(state, loss_and_correct, n, records);
     check_launch("finish_step");
 }
 

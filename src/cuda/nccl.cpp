@@ -46,6 +46,7 @@ struct NcclApi {
     decltype(&ncclCommDestroy) comm_destroy;
     decltype(&ncclCommAbort) comm_abort;
     decltype(&ncclAllReduce) all_reduce;
+    decltype(&ncclBroadcast) broadcast;
     decltype(&ncclGroupStart) group_start;
     decltype(&ncclGroupEnd) group_end;
     decltype(&ncclGetErrorString) error_string;
@@ -65,6 +66,7 @@ const NcclApi& nccl() {
         a.comm_destroy = library.function<decltype(a.comm_destroy)>("ncclCommDestroy");
         a.comm_abort = library.function<decltype(a.comm_abort)>("ncclCommAbort");
         a.all_reduce = library.function<decltype(a.all_reduce)>("ncclAllReduce");
+        a.broadcast = library.function<decltype(a.broadcast)>("ncclBroadcast");
         a.group_start = library.function<decltype(a.group_start)>("ncclGroupStart");
         a.group_end = library.function<decltype(a.group_end)>("ncclGroupEnd");
         a.error_string = library.function<decltype(a.error_string)>("ncclGetErrorString");
@@ -113,8 +115,17 @@ void Nccl::await(const std::function<cudaError_t()>& done, const char* what) con
     }
 }
 
-Nccl::Nccl(const DataParallel& parallel) : timeout_(nccl_timeout()) {
+namespace {
+
+Communicator& processes_of(const DataParallel& parallel) {
     if (!parallel.processes) throw Error("GPU data-parallel training needs the processes' communicator (MPI)");
+    return *parallel.processes;
+}
+
+}  // namespace
+
+Nccl::Nccl(const DataParallel& parallel, cudaStream_t stream)
+    : host_(processes_of(parallel)), stream_(stream), timeout_(nccl_timeout()) {
     ncclUniqueId id;
     std::memset(&id, 0, sizeof id);
     if (parallel.processes->rank() == 0) {
@@ -162,40 +173,72 @@ Nccl::~Nccl() {
     for (cudaEvent_t event : sums_) cudaEventDestroy(event);
 }
 
-void Nccl::sum(std::initializer_list<Buffer> buffers, cudaStream_t stream) {
-    cudaEvent_t& slot = sums_[sums_queued_ % in_flight];
-    if (sums_queued_ >= in_flight) await([slot] { return cudaEventQuery(slot); }, "summing across the processes");
-    const auto call = [this](ncclResult_t result, const char* name) {
-        if (result != ncclSuccess && result != ncclInProgress)
-            fail(std::string(name) + " failed: " + nccl().error_string(result));
-    };
-    call(nccl().group_start(), "ncclGroupStart");
-    for (const Buffer& b : buffers)
-        call(nccl().all_reduce(b.values, b.values, b.count, ncclFloat32, ncclSum, handle(comm_), stream),
-             "ncclAllReduce");
+void Nccl::start_sum(std::span<float> buffer) { reduce(buffer.data(), buffer.size(), ncclFloat32); }
+
+void Nccl::sum(std::span<float> buffer) {
+    start_sum(buffer);
+    finish_sums();
+}
+
+void Nccl::sum(std::span<double> buffer) {
+    reduce(buffer.data(), buffer.size(), ncclFloat64);
+    finish_sums();
+}
+
+void Nccl::reduce(void* values, std::size_t count, int type) {
+    if (!grouping_) {
+        cudaEvent_t slot = sums_[sums_queued_ % in_flight];
+        if (sums_queued_ >= in_flight) await([slot] { return cudaEventQuery(slot); }, "summing across the processes");
+        const ncclResult_t started = nccl().group_start();
+        if (started != ncclSuccess) fail(std::string("ncclGroupStart failed: ") + nccl().error_string(started));
+        grouping_ = true;
+    }
+    const ncclResult_t queued =
+        nccl().all_reduce(values, values, count, ncclDataType_t(type), ncclSum, handle(comm_), stream_);
+    if (queued != ncclSuccess && queued != ncclInProgress)
+        fail(std::string("ncclAllReduce failed: ") + nccl().error_string(queued));
+}
+
+void Nccl::finish_sums() {
+    if (!grouping_) return;
+    grouping_ = false;
     const ncclResult_t ended = nccl().group_end();
-    call(ended, "ncclGroupEnd");
+    if (ended != ncclSuccess && ended != ncclInProgress) fail(std::string("ncclGroupEnd failed: ") + nccl().error_string(ended));
     if (ended == ncclInProgress) await(nullptr, "queuing a sum (ncclGroupEnd)");
-    check(cudaEventRecord(slot, stream), "cudaEventRecord");
+    check(cudaEventRecord(sums_[sums_queued_ % in_flight], stream_), "cudaEventRecord");
     ++sums_queued_;
 }
 
-void Nccl::wait(cudaStream_t stream) const {
+void Nccl::broadcast(std::span<std::byte> buffer) {
+    const ncclResult_t queued =
+        nccl().broadcast(buffer.data(), buffer.data(), buffer.size(), ncclUint8, 0, handle(comm_), stream_);
+    if (queued != ncclSuccess && queued != ncclInProgress)
+        fail(std::string("ncclBroadcast failed: ") + nccl().error_string(queued));
+    if (queued == ncclInProgress) await(nullptr, "queuing a broadcast (ncclBroadcast)");
+}
+
+void Nccl::wait() const {
+    const cudaStream_t stream = stream_;
     await([stream] { return cudaStreamQuery(stream); }, "waiting for the GPU and the other processes");
 }
 
 #else  // built where the toolkit has no nccl.h
 
-Nccl::Nccl(const DataParallel&) {
+Nccl::Nccl(const DataParallel& parallel, cudaStream_t stream) : host_(*parallel.processes), stream_(stream) {
     throw Error("--device cuda under mpirun needs NCCL, and this nabla was built without it (no nccl.h in the CUDA "
                 "toolkit): train on the CPU, or rebuild with NCCL installed");
 }
 
 Nccl::~Nccl() = default;
 
-void Nccl::sum(std::initializer_list<Buffer>, cudaStream_t) {}
+void Nccl::sum(std::span<float>) {}
+void Nccl::sum(std::span<double>) {}
+void Nccl::start_sum(std::span<float>) {}
+void Nccl::finish_sums() {}
+void Nccl::broadcast(std::span<std::byte>) {}
+void Nccl::reduce(void*, std::size_t, int) {}
 
-void Nccl::wait(cudaStream_t) const {}
+void Nccl::wait() const {}
 
 void Nccl::await(const std::function<cudaError_t()>&, const char*) const {}
 

@@ -16,7 +16,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
-#include <initializer_list>
+#include <span>
+#include <string>
 
 #include "nabla/trainer.hpp"
 
@@ -31,29 +32,36 @@ void select_device(const DataParallel& parallel);
 // stuck: NABLA_NCCL_TIMEOUT seconds, else 300 (far above a step or NCCL's connection set-up).
 std::chrono::duration<double> nccl_timeout();
 
-// The run's NCCL communicator: one member a process, rank for rank as in DataParallel.
-class Nccl {
+// The run's NCCL communicator: one member a process, rank for rank as in DataParallel. As a
+// Communicator its buffers are in the GPU's memory, and its sums and broadcasts are queued on
+// `stream` in order with the run's other work: they return at once, and have happened for the
+// work queued after them. start_sum() queues sums into one fused operation, which finish_sums()
+// issues.
+class Nccl final : public Communicator {
 public:
     // Rank 0 makes the communicator's id, the processes' broadcast gives it to the others, and every
     // process joins (which waits for all of them, under the timeout).
-    explicit Nccl(const DataParallel& parallel);
+    Nccl(const DataParallel& parallel, cudaStream_t stream);
     // Finalizes (flushing what was issued) and destroys the communicator; aborts it instead when
     // the run is ending by an exception or it already failed, so that no peer waits on it.
     ~Nccl();
     Nccl(const Nccl&) = delete;
     Nccl& operator=(const Nccl&) = delete;
 
-    // Each buffer (values, count) ← its sum over the processes, in place, ordered on stream; the
-    // buffers go as one fused operation. The host runs at most `in_flight` sums ahead of the GPU:
-    // before queuing one it waits (polling) for the sum that many calls back.
-    struct Buffer {
-        float* values;
-        std::size_t count;
-    };
-    void sum(std::initializer_list<Buffer> buffers, cudaStream_t stream);
+    int rank() const override { return host_.rank(); }
+    int size() const override { return host_.size(); }
+    int local_rank() const override { return host_.local_rank(); }
 
-    // Waits until everything queued on stream has run, polling the communicator as it waits.
-    void wait(cudaStream_t stream) const;
+    void sum(std::span<float> buffer) override;
+    void sum(std::span<double> buffer) override;
+    // The host runs at most `in_flight` fused sums ahead of the GPU: the first start_sum of one
+    // waits (polling) for the one that many back.
+    void start_sum(std::span<float> buffer) override;
+    void finish_sums() override;
+    void broadcast(std::span<std::byte> buffer) override;
+
+    // Waits until everything queued on the stream has run, polling the communicator as it waits.
+    void wait() const;
 
 private:
     static constexpr std::size_t in_flight = 4;
@@ -64,6 +72,12 @@ private:
     void await(const std::function<cudaError_t()>& done, const char* what) const;
     [[noreturn]] void fail(const std::string& message) const;
 
+    // Queues one reduction of `count` values of NCCL type `type` into the open group.
+    void reduce(void* values, std::size_t count, int type);
+
+    Communicator& host_;    // the processes (MPI): ranks, and the broadcast of the id
+    cudaStream_t stream_;
+    bool grouping_ = false;  // a fused sum is open (start_sum)
     void* comm_ = nullptr;  // ncclComm_t
     mutable bool aborted_ = false;
     std::chrono::duration<double> timeout_;

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "nabla/error.hpp"
+
 namespace nabla::cuda {
 
 namespace {
@@ -31,11 +33,26 @@ DeviceOptimizer::DeviceOptimizer(const OptimizerSpec& spec, const DeviceNetwork&
     biases_.upload(biases, stream);
 }
 
-void DeviceOptimizer::step(DeviceNetwork& net, const float* learning_rates, const StepState* state) {
+void DeviceOptimizer::step(DeviceNetwork& net, const float* learning_rates, StepState* state, const float* squared_norm,
+                           double clip_norm) {
     GemmMatrix& theta = net.parameters();
     update_parameters(stream_, spec_, biases_.data(), biases_.size(), theta.values.size(), theta.values.data(),
                       theta.copy_or_null(), net.gradient().data(), m_.data(), v_.data(), learning_rates, state,
-                      net.loss_and_correct().data(), corrections_.data());
+                      net.loss_and_correct().data(), corrections_.data(), squared_norm, clip_norm);
+}
+
+void DeviceOptimizer::save(TrainingState& state) const {
+    state.moment1.resize(m_.size());
+    state.moment2.resize(v_.size());
+    if (m_.size()) m_.download(state.moment1, stream_);
+    if (v_.size()) v_.download(state.moment2, stream_);
+}
+
+void DeviceOptimizer::restore(const TrainingState& state) {
+    if (state.moment1.size() != m_.size() || state.moment2.size() != v_.size())
+        throw Error("checkpoint's optimizer state does not match the optimizer");
+    if (m_.size()) m_.upload(state.moment1, stream_);
+    if (v_.size()) v_.upload(state.moment2, stream_);
 }
 
 }  // namespace nabla::cuda

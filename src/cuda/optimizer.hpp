@@ -4,6 +4,7 @@
 
 #include "cuda/device_network.hpp"
 #include "nabla/optimizer.hpp"
+#include "nabla/trainer.hpp"
 
 namespace nabla::cuda {
 
@@ -13,8 +14,14 @@ public:
     DeviceOptimizer(const OptimizerSpec& spec, const DeviceNetwork& net, cudaStream_t stream);
 
     // Queues one update of net's parameters from its gradient, with the learning rate of the
-    // state's step and skipped when its loss is not finite (kernels.hpp: update_parameters).
-    void step(DeviceNetwork& net, const float* learning_rates, const StepState* state);
+    // state's step, clipped to clip_norm when squared_norm is given, and skipped when its loss is
+    // not finite (kernels.hpp: update_parameters).
+    void step(DeviceNetwork& net, const float* learning_rates, StepState* state, const float* squared_norm = nullptr,
+              double clip_norm = 0.0);
+
+    // The moments into (or from) a checkpoint's state, in Optimizer<float>'s layout.
+    void save(TrainingState& state) const;
+    void restore(const TrainingState& state);
 
 private:
     OptimizerSpec spec_;

@@ -15,7 +15,8 @@ namespace {
 
 }  // namespace
 
-std::vector<EpochMetrics> train(Network<float>&, const Dataset&, const Dataset*, const TrainOptions&, Precision) {
+std::unique_ptr<Backend> training_backend(const Network<float>&, const Dataset&, const TrainOptions&, std::size_t,
+                                          std::size_t, std::size_t) {
     unavailable();
 }
 

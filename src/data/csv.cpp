@@ -1452,6 +1452,29 @@ bool read_in_parts(const Source& source, std::size_t begin, std::size_t line, co
     return true;
 }
 
+// The records of source.text from `begin` (a record's start, on line `line`) to its end, into `rows`:
+// in parts (read_in_parts) where every row is kept as read, a part a thread; else, or when a cut
+// fell inside a quoted field, by one thread, `rows` first started over (`start_rows`).
+void read_rest(const Source& source, std::size_t begin, std::size_t line, const std::string& path, char delimiter,
+               const Layout& layout, const LoadOptions& options, std::optional<CsvRows>& rows,
+               const std::function<void()>& start_rows) {
+    const std::string_view text = source.text;
+    ReadProgress progress(path, text.size() - begin);
+    constexpr std::size_t kPartBytes = std::size_t(1) << 20;  // at least, a part
+    const int parts = int(std::clamp<std::size_t>((text.size() - begin) / kPartBytes, 1, std::size_t(cpu::split_parts())));
+    if (rows->keeps_every_row()) {
+        if (read_in_parts(source, begin, line, path, delimiter, layout, options, *rows, parts, progress)) return;
+        // A cut fell inside a quoted field (or a quoted field is never closed): one part, from the start.
+        rows.reset();
+        start_rows();
+        progress.restart();
+    } else if (has_nul(source, begin, text.size())) {
+        throw binary_data_error(path);
+    }
+    RecordReader reader(text, path, delimiter, begin, text.size(), line, false);
+    read_records(reader, *rows, source, progress, true);
+}
+
 // The CSV reader, on text in memory or mapped.
 Dataset parse_text(Source source, const std::string& path, const LoadOptions& options) {
     source = without_byte_order_mark(source);
@@ -1480,23 +1503,9 @@ Dataset parse_text(Source source, const std::string& path, const LoadOptions& op
         if (has_nul(source, 0, text.size())) throw binary_data_error(path);
         throw;
     }
-    const std::size_t rest = reader.position(), rest_line = reader.line();
+    const std::size_t rest = reader.position();
     if (has_nul(source, 0, rest)) throw binary_data_error(path);
-    ReadProgress progress(path, text.size() - rest);
-    // Large files are read by all the threads at once, a part of at least 1 MiB each.
-    constexpr std::size_t kPartBytes = std::size_t(1) << 20;
-    const int parts = int(std::clamp<std::size_t>((text.size() - rest) / kPartBytes, 1, std::size_t(cpu::split_parts())));
-    if (rows->keeps_every_row()) {
-        if (read_in_parts(source, rest, rest_line, path, delimiter, *layout, options, *rows, parts, progress))
-            return std::move(*rows).finish();
-        // A cut fell inside a quoted field (or a quoted field is never closed): one part, from the start.
-        rows.reset();
-        start_rows();
-        progress.restart();
-    } else if (has_nul(source, rest, text.size())) {
-        throw binary_data_error(path);
-    }
-    read_records(reader, *rows, source, progress, true);
+    read_rest(source, rest, reader.line(), path, delimiter, *layout, options, rows, start_rows);
     return std::move(*rows).finish();
 }
 
@@ -1504,6 +1513,27 @@ Dataset parse_text(Source source, const std::string& path, const LoadOptions& op
 
 Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
     return parse_text(Source{text}, path, options);
+}
+
+char data::csv_delimiter(std::string_view opening, const LoadOptions& options) {
+    return options.delimiter.value_or(detect_delimiter(opening));
+}
+
+Dataset data::parse_csv_part(std::string opening, std::string text, std::size_t line, const std::string& path,
+                             const LoadOptions& options) {
+    if (opening.find('\0') != std::string::npos || text.find('\0') != std::string::npos)
+        throw binary_data_error(path);
+    const Source opening_source = without_byte_order_mark(Source{opening});
+    const char delimiter = csv_delimiter(opening_source.text, options);
+    RecordReader opening_reader(opening_source.text, path, delimiter);
+    const Opening first = read_opening(opening_reader, path, delimiter);
+    Layout layout = make_layout(path, first.first, first.has_header, options);
+    layout.delimiter = delimiter;
+    std::optional<CsvRows> rows;
+    const auto start_rows = [&] { rows.emplace(path, layout, options); };
+    start_rows();
+    read_rest(Source{text}, 0, line, path, delimiter, layout, options, rows, start_rows);
+    return std::move(*rows).finish();
 }
 
 std::size_t data::count_csv_rows(const std::string& path) {

@@ -9,6 +9,7 @@
 #include <span>
 
 #include "data/loading.hpp"
+#include "data/nbd.hpp"
 #include "nabla/rng.hpp"
 
 namespace nabla {
@@ -88,6 +89,7 @@ std::optional<IdxPaths> idx_paths(const std::string& source) {
 
 std::vector<std::string> source_files(const std::string& source) {
     try {
+        if (data::is_nbd_file(source)) return {source};
         if (const std::optional<IdxPaths> idx = idx_paths(source)) return {idx->images, idx->labels};
     } catch (const Error&) {
         // a source load_dataset will refuse, with its own message
@@ -155,6 +157,7 @@ Dataset select_rows(const Dataset& data, std::span<const std::size_t> rows) {
 }  // namespace
 
 Dataset load_dataset(const std::string& source, const LoadOptions& options) {
+    if (data::is_nbd_file(source)) return data::load_nbd(source, options);
     const std::optional<IdxPaths> idx = idx_paths(source);
     if (!idx) return load_csv(source, options);  // the CSV reader applies the options as it reads
     Dataset data = load_idx(idx->images, idx->labels, options.rows);
@@ -163,7 +166,27 @@ Dataset load_dataset(const std::string& source, const LoadOptions& options) {
     return data;
 }
 
+void load_dataset_in_parts(const std::string& source, const LoadOptions& options, std::size_t rows,
+                           const std::function<void(Dataset& part)>& visit) {
+    if (rows == 0) throw Error("a part of a data set must hold at least one row");
+    LoadOptions all = options;
+    all.rows.reset();
+    if (data::is_nbd_file(source)) {
+        const std::size_t total = data::count_nbd_rows(source);
+        for (std::size_t begin = 0; begin == 0 || begin < total; begin += rows) {
+            all.rows = RowRange{begin, std::min(total, begin + rows)};
+            Dataset part = data::load_nbd(source, all);
+            visit(part);
+        }
+        return;
+    }
+    if (!idx_paths(source)) return data::load_csv_in_parts(source, all, rows, visit);
+    Dataset whole = load_dataset(source, all);
+    visit(whole);
+}
+
 std::size_t count_samples(const std::string& source) {
+    if (data::is_nbd_file(source)) return data::count_nbd_rows(source);
     const std::optional<IdxPaths> idx = idx_paths(source);
     return idx ? data::count_idx_images(idx->images) : data::count_csv_rows(source);
 }

@@ -130,4 +130,19 @@ std::size_t count_csv_rows(const std::string& path);
 // directly: reading through zlib sizes a 1 MiB buffer per file, which would dominate each run.
 Dataset parse_csv(std::string text, const std::string& path, const LoadOptions& options = {});
 
+// A CSV file read a part at a time (csv_parts.cpp): the delimiter of a file that starts with
+// `opening` (LoadOptions::delimiter, or the one found in its first line), and a part after the
+// first, read as parse_csv reads the rows of the whole file, with the same messages. `opening` is the
+// start of the file up to the end of its second record at least, which tells the columns and whether
+// a header names them; `text` holds whole records, the first on line `line`.
+char csv_delimiter(std::string_view opening, const LoadOptions& options);
+Dataset parse_csv_part(std::string opening, std::string text, std::size_t line, const std::string& path,
+                       const LoadOptions& options);
+
+// A CSV file's rows a part at a time, each part about `rows` records, in order: `visit` gets each
+// as load_csv would read it (the first part's notes say what load_csv's would). Memory stays that
+// of a part, whatever the file's size.
+void load_csv_in_parts(const std::string& path, const LoadOptions& options, std::size_t rows,
+                       const std::function<void(Dataset&)>& visit);
+
 }  // namespace nabla::data

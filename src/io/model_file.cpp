@@ -23,12 +23,24 @@
 #include "data/loading.hpp"
 #include "io/atomic_file.hpp"
 #include "io/model_encoding.hpp"
+#include "io/sections.hpp"
 #include "nabla/checkpoint.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
 
 namespace {
+
+using io::crc32_of;
+using io::load_little_endian;
+using io::read_columns;
+using io::read_metadata;
+using io::read_section;
+using io::Reader;
+using io::Section;
+using io::write_columns;
+using io::write_metadata;
+using io::Writer;
 
 constexpr std::string_view magic = "NABLAMDL";
 constexpr std::uint32_t format_version = 2;
@@ -54,11 +66,6 @@ static_assert(int(Init::automatic) == 0 && int(Init::xavier) == 1 && int(Init::h
 static_assert(int(Task::classification) == 0 && int(Task::regression) == 1);
 static_assert(int(Preprocessing::Kind::none) == 0 && int(Preprocessing::Kind::pixel_scale) == 1 &&
               int(Preprocessing::Kind::standardize) == 2);
-
-struct Section {
-    std::string_view tag;  // four ASCII bytes in the file
-    const char* name;      // in messages
-};
 
 constexpr Section architecture_section{"ARCH", "architecture"};
 constexpr Section weights_section{"WGHT", "weights"};
@@ -87,167 +94,6 @@ Error file_error(const std::string& path, const std::string& what) { return Erro
 
 Error checksum_mismatch(const std::string& path) {
     return file_error(path, "checksum mismatch: the file is corrupt");
-}
-
-std::uint32_t crc32_of(std::span<const std::uint8_t> bytes) {
-    return static_cast<std::uint32_t>(crc32_z(crc32_z(0, nullptr, 0), bytes.data(), bytes.size()));
-}
-
-std::uint64_t load_little_endian(const std::uint8_t* bytes, std::size_t size) {
-    std::uint64_t value = 0;
-    for (std::size_t i = 0; i < size; ++i) value |= std::uint64_t(bytes[i]) << (8 * i);
-    return value;
-}
-
-void store_little_endian(std::uint8_t* bytes, std::uint64_t value, std::size_t size) {
-    for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(value >> (8 * i));
-}
-
-// Encodes into a growing byte buffer.
-class Writer {
-public:
-    std::size_t size() const { return bytes_.size(); }
-    const std::vector<std::uint8_t>& bytes() const { return bytes_; }
-
-    void raw(std::string_view text) { bytes_.insert(bytes_.end(), text.begin(), text.end()); }
-    void u8(std::uint8_t value) { bytes_.push_back(value); }
-    void u32(std::uint32_t value) { unsigned_at(grow(4), value, 4); }
-    void u64(std::uint64_t value) { unsigned_at(grow(8), value, 8); }
-    // Overwrites bytes written earlier (sizes and checksums known only later).
-    void unsigned_at(std::size_t offset, std::uint64_t value, std::size_t size) {
-        store_little_endian(bytes_.data() + offset, value, size);
-    }
-
-    void string(std::string_view text) {
-        u64(text.size());
-        raw(text);
-    }
-    void strings(const std::vector<std::string>& list) {
-        u64(list.size());
-        for (const std::string& text : list) string(text);
-    }
-    void f64(double value) { u64(std::bit_cast<std::uint64_t>(value)); }
-    void u64s(std::span<const std::size_t> values) {
-        u64(values.size());
-        for (const std::size_t value : values) u64(value);
-    }
-    void floats(std::span<const float> values) {
-        u64(values.size());
-        bytes_.reserve(bytes_.size() + 4 * values.size());
-        for (const float value : values) u32(std::bit_cast<std::uint32_t>(value));
-    }
-
-    // A section: its tag, its payload's size, and the payload that `write_payload(*this)` appends.
-    template <class WritePayload>
-    void section(const Section& section, WritePayload write_payload) {
-        raw(section.tag);
-        const std::size_t size_offset = grow(8);
-        write_payload(*this);
-        unsigned_at(size_offset, size() - size_offset - 8, 8);
-    }
-
-private:
-    std::size_t grow(std::size_t size) {
-        bytes_.resize(bytes_.size() + size);
-        return bytes_.size() - size;
-    }
-
-    std::vector<std::uint8_t> bytes_;
-};
-
-// Decodes a span of the file, refusing every read past its end; failures name the file and the
-// section being read.
-class Reader {
-public:
-    Reader(std::span<const std::uint8_t> bytes, const std::string& path, const char* section)
-        : bytes_(bytes), path_(path), section_(section) {}
-
-    std::size_t remaining() const { return bytes_.size() - position_; }
-
-    std::span<const std::uint8_t> take(std::size_t size) {
-        if (size > remaining()) fail("truncated");
-        position_ += size;
-        return bytes_.subspan(position_ - size, size);
-    }
-    std::uint8_t u8() { return take(1)[0]; }
-    std::uint32_t u32() { return static_cast<std::uint32_t>(load_little_endian(take(4).data(), 4)); }
-    std::uint64_t u64() { return load_little_endian(take(8).data(), 8); }
-
-    // A count of items that take at least `item_size` bytes each, refused when the rest of the
-    // section cannot hold that many: this is what keeps an absurd count from becoming an allocation.
-    std::size_t count(std::size_t item_size, const char* items) {
-        const std::uint64_t n = u64();
-        if (n > remaining() / item_size)
-            fail(std::to_string(n) + " " + items + " cannot fit in the " + std::to_string(remaining()) +
-                 " bytes left");
-        return static_cast<std::size_t>(n);
-    }
-
-    template <class Enum>
-    Enum enumeration(std::uint8_t code, Enum last, const char* what) {
-        if (code > static_cast<std::uint8_t>(last))
-            fail("unknown " + std::string(what) + " code " + std::to_string(code));
-        return static_cast<Enum>(code);
-    }
-    template <class Enum>
-    Enum enumeration(Enum last, const char* what) { return enumeration(u8(), last, what); }
-
-    double f64() { return std::bit_cast<double>(u64()); }
-    std::vector<std::size_t> u64s(const char* what) {
-        std::vector<std::size_t> values(count(8, what));
-        for (std::size_t& value : values) value = u64();
-        return values;
-    }
-
-    std::string string() {
-        const auto text = take(count(1, "bytes of text"));
-        return std::string(text.begin(), text.end());
-    }
-    std::vector<std::string> strings() {
-        std::vector<std::string> list(count(8, "strings"));  // each at least its 8-byte length
-        for (std::string& text : list) text = string();
-        return list;
-    }
-    std::vector<float> floats(const char* what) {
-        std::vector<float> values(count(4, what));
-        const auto raw = take(4 * values.size());
-        for (std::size_t i = 0; i < values.size(); ++i)
-            values[i] = std::bit_cast<float>(static_cast<std::uint32_t>(load_little_endian(&raw[4 * i], 4)));
-        return values;
-    }
-
-    // The next section, which must be `section`: a reader over its payload.
-    Reader next_section(const Section& section) {
-        section_ = section.name;
-        const auto tag = take(section.tag.size());
-        if (!std::equal(tag.begin(), tag.end(), section.tag.begin()))
-            throw file_error(path_, "section '" + std::string(section.name) + "' is missing or out of order");
-        return Reader(take(u64()), path_, section.name);
-    }
-
-    void expect_end() const {
-        if (remaining() != 0) fail(std::to_string(remaining()) + " bytes left over");
-    }
-
-    [[noreturn]] void fail(const std::string& what) const {
-        throw file_error(path_, what + " in section '" + section_ + "'");
-    }
-
-private:
-    std::span<const std::uint8_t> bytes_;
-    std::size_t position_ = 0;
-    const std::string& path_;
-    std::string section_;
-};
-
-// Reads the next section with `read_payload` (a function or member of Reader) and makes sure it
-// used every byte of it.
-template <class ReadPayload>
-auto read_section(Reader& file, const Section& section, ReadPayload read_payload) {
-    Reader payload = file.next_section(section);
-    auto value = std::invoke(read_payload, payload);
-    payload.expect_end();
-    return value;
 }
 
 void write_architecture(Writer& out, const NetworkSpec& spec) {
@@ -288,47 +134,6 @@ Preprocessing read_preprocessing(Reader& in) {
     preprocessing.offset = in.floats("offsets");
     preprocessing.scale = in.floats("scales");
     return preprocessing;
-}
-
-void write_columns(Writer& out, const std::vector<InputColumn>& columns) {
-    out.u64(columns.size());
-    for (const InputColumn& column : columns) {
-        out.string(column.name);
-        out.u8(static_cast<std::uint8_t>(column.kind));
-        out.u32(std::bit_cast<std::uint32_t>(column.fill));
-        out.strings(column.categories);
-        out.u8(column.missing_category ? 1 : 0);
-    }
-}
-
-std::vector<InputColumn> read_columns(Reader& in) {
-    // Each column takes at least its name's length, kind, fill, category count and flag: 22 bytes.
-    std::vector<InputColumn> columns(in.count(22, "input columns"));
-    for (InputColumn& column : columns) {
-        column.name = in.string();
-        column.kind = in.enumeration(InputColumn::Kind::categorical, "input column kind");
-        column.fill = std::bit_cast<float>(in.u32());
-        column.categories = in.strings();
-        column.missing_category = in.u8() != 0;
-    }
-    return columns;
-}
-
-void write_metadata(Writer& out, const std::vector<std::pair<std::string, std::string>>& metadata) {
-    out.u64(metadata.size());
-    for (const auto& [key, value] : metadata) {
-        out.string(key);
-        out.string(value);
-    }
-}
-
-std::vector<std::pair<std::string, std::string>> read_metadata(Reader& in) {
-    std::vector<std::pair<std::string, std::string>> metadata(in.count(16, "metadata entries"));
-    for (auto& [key, value] : metadata) {
-        key = in.string();
-        value = in.string();
-    }
-    return metadata;
 }
 
 void write_training_state(Writer& out, const TrainingState& state) {

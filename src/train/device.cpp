@@ -5,7 +5,8 @@
 #include <memory>
 
 #include "cuda/backend.hpp"
-#include "train/train_cpu.hpp"
+#include "cpu/training_backend.hpp"
+#include "train/training_loop.hpp"
 #include "nabla/error.hpp"
 
 namespace nabla {
@@ -83,8 +84,17 @@ void check_device(Device device, Precision precision) {
 std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const Dataset* validation,
                                 const TrainOptions& options) {
     check_device(options.device, options.precision);
-    if (options.device == Device::cpu) return train_cpu(net, data, validation, options);
-    return cuda::train(net, data, validation, options, options.precision);
+    options.validate();
+    check_fits(net, data, "training");
+    if (validation) check_fits(net, *validation, "validation");
+    const Shard shard = shard_of(options, data);
+    const std::size_t batch = batch_size(options, shard.samples);
+    if (options.device == Device::cpu) {
+        cpu::TrainingBackend backend(net, data, options, batch, shard.processes, shard.first, shard.overlap);
+        return run_training(backend, net, data, validation, options, shard);
+    }
+    const std::unique_ptr<Backend> backend = cuda::training_backend(net, data, options, batch, shard.samples, shard.first);
+    return run_training(*backend, net, data, validation, options, shard);
 }
 
 Evaluation evaluate_on(Device device, const Network<float>& net, const Dataset& data, Precision precision,

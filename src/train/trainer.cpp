@@ -10,7 +10,7 @@
 
 #include "core/loss_math.hpp"
 #include "cpu/train_step.hpp"
-#include "train/train_cpu.hpp"
+#include "train/training_loop.hpp"
 #include "train/rows_held.hpp"
 #include "nabla/error.hpp"
 
@@ -21,12 +21,6 @@ void TrainOptions::validate() const {
     if (!(dropout >= 0.0 && dropout < 1.0)) throw Error("dropout must be in [0, 1), got " + std::to_string(dropout));
     optimizer.validate();
     schedule.validate();
-}
-
-TrainOptions::OnDivergence parse_on_divergence(const std::string& name) {
-    if (name == "stop") return TrainOptions::OnDivergence::stop;
-    if (name == "skip-batch") return TrainOptions::OnDivergence::skip_batch;
-    throw Error("unknown divergence policy '" + name + "' (expected stop or skip-batch)");
 }
 
 std::size_t predicted_class(const float* values, std::size_t k) { return math::predicted_class(values, k); }
@@ -46,25 +40,6 @@ void check_fits(const Network<float>& net, const Dataset& data, const char* role
         throw Error(std::string(role) + " data '" + data.source + "' contains NaN or infinite values");
 }
 
-namespace {
-
-// Copies the rows of the batch window order[begin, end) that this process holds (all of them
-// unless training is data-parallel: rows_held.hpp) into x and y; returns how many. `rows` has
-// room for a batch.
-std::size_t gather_batch(const Dataset& data, const std::vector<std::size_t>& order, std::size_t begin,
-                         std::size_t end, std::size_t first, std::size_t* rows, float* x, float* y) {
-    const std::size_t m =
-        rows_held(std::span(order).subspan(begin, end - begin), first, data.samples(), rows);
-    for (std::size_t i = 0; i < m; ++i) {
-        std::memcpy(x + i * data.x.cols, data.x.row(rows[i]), data.x.cols * sizeof(float));
-        std::memcpy(y + i * data.y.cols, data.y.row(rows[i]), data.y.cols * sizeof(float));
-    }
-    return m;
-}
-
-
-}  // namespace
-
 Metrics combine_across_processes(const Metrics& mine, Communicator& processes) {
     if (processes.size() == 1) return mine;
     const double n = double(mine.samples);
@@ -79,41 +54,18 @@ Metrics combine_across_processes(const Metrics& mine, Communicator& processes) {
 }
 
 
-namespace {
-
-// The processes a run trains in, and the rows this one holds.
-struct Shard {
-    Communicator& processes;
-    std::size_t samples;  // in all processes
-    std::size_t first;    // the first this process holds
-    bool overlap;
-};
-
 Shard shard_of(const TrainOptions& options, const Dataset& data) {
     if (!options.parallel || !options.parallel->processes) return {alone(), data.samples(), 0, false};
     const DataParallel& p = *options.parallel;
     return {*p.processes, p.samples, p.first, p.overlap_sums};
 }
 
-// "layer 2 weights" for the first layer whose parameters or outputs are not finite: where a
-// divergence shows first, for the message that stops training.
-std::string first_non_finite(const Network<float>& net, const Workspace<float>& ws) {
-    auto finite = [](const float* p, std::size_t count) {
-        return std::all_of(p, p + count, [](float v) { return std::isfinite(v); });
-    };
-    for (std::size_t l = 0; l < net.depth(); ++l) {
-        const LayerShape& s = net.layer(l);
-        const std::string layer = "layer " + std::to_string(l + 1);
-        if (!finite(net.W(l), s.in * s.out)) return layer + " weights";
-        if (!finite(net.b(l), s.out)) return layer + " biases";
-        if (!finite(ws.a[l].data(), ws.n * s.out)) return layer + " outputs";
-    }
-    return "the loss of the outputs";
+std::size_t batch_size(const TrainOptions& options, std::size_t n) {
+    return options.batch == 0 ? n : std::min(options.batch, n);
 }
 
-bool parameters_finite(const Network<float>& net) {
-    return std::all_of(net.parameters().begin(), net.parameters().end(), [](float v) { return std::isfinite(v); });
-}
+namespace {
+
 
 // The same in every process: the sample order, and the dropout key (Dropout::mask_source).
 TrainingState fresh_state(std::size_t n, std::uint64_t seed) {
@@ -127,7 +79,7 @@ TrainingState fresh_state(std::size_t n, std::uint64_t seed) {
 
 // A checkpoint must belong to this run: same samples, same optimizer, within the epochs asked for.
 void check_resumable(const TrainingState& state, std::size_t n, const Network<float>& net,
-                     const Optimizer<float>& optimizer, std::size_t epochs) {
+                     const OptimizerSpec& optimizer, std::size_t epochs) {
     std::vector<bool> seen(n, false);
     bool permutation = state.order.size() == n;
     for (std::size_t i = 0; permutation && i < n; ++i) {
@@ -137,66 +89,110 @@ void check_resumable(const TrainingState& state, std::size_t n, const Network<fl
     if (!permutation)
         throw Error("checkpoint does not match the training data: it was taken on " + std::to_string(state.order.size()) +
                     " samples, the data has " + std::to_string(n));
-    const auto& m = optimizer.first_moment();
-    const auto& v = optimizer.second_moment();
-    if (state.moment1.size() != m.size() || state.moment2.size() != v.size())
+    const std::size_t parameters = net.parameters().size();
+    const bool adam = optimizer.kind == OptimizerKind::adam || optimizer.kind == OptimizerKind::adamw;
+    if (state.moment1.size() != (optimizer.kind == OptimizerKind::sgd ? 0 : parameters) ||
+        state.moment2.size() != (adam ? parameters : 0))
         throw Error("checkpoint's optimizer state does not match the optimizer (" +
-                    std::string(optimizer_name(optimizer.spec().kind)) + ", " + std::to_string(net.parameters().size()) +
-                    " parameters)");
+                    std::string(optimizer_name(optimizer.kind)) + ", " + std::to_string(parameters) + " parameters)");
     if (state.position > n || state.epoch == 0 || state.epoch > epochs + 1 || state.history.size() + 1 != state.epoch)
         throw Error("checkpoint's position (epoch " + std::to_string(state.epoch) + ") is not within this run of " +
                     std::to_string(epochs) + " epochs");
 }
 
+bool finite(const float* p, std::size_t count) {
+    return std::all_of(p, p + count, [](float v) { return std::isfinite(v); });
+}
+
+bool parameters_finite(const Network<float>& net) { return finite(net.parameters().data(), net.parameters().size()); }
+
+// A step given to the backend whose outcome the loop has not taken yet.
+struct Pending {
+    std::uint64_t step;  // its number in the run, 1-based
+    std::size_t end;     // the samples of the epoch done with it
+    std::size_t global;  // its batch's samples
+};
+
 }  // namespace
+
+std::string first_non_finite(const Network<float>& net, const Workspace<float>* ws) {
+    for (std::size_t l = 0; l < net.depth(); ++l) {
+        const LayerShape& s = net.layer(l);
+        const std::string layer = "layer " + std::to_string(l + 1);
+        if (!finite(net.W(l), s.in * s.out)) return layer + " weights";
+        if (!finite(net.b(l), s.out)) return layer + " biases";
+        if (ws && ws->a.size() > l && !finite(ws->a[l].data(), ws->n * s.out)) return layer + " outputs";
+    }
+    return "the loss of the outputs";
+}
 
 float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<float>& ws, std::span<float> grads,
                  const float* x, const float* y, std::size_t n, double lr, const Dropout& dropout, double clip_norm) {
     return float(cpu::step(net, optimizer, ws, grads, x, y, n, n, lr, dropout, clip_norm, alone(), false, false).loss);
 }
 
-std::vector<EpochMetrics> train_cpu(Network<float>& net, const Dataset& data, const Dataset* validation,
-                                    const TrainOptions& options) {
-    options.validate();
-    check_fits(net, data, "training");
-    if (validation) check_fits(net, *validation, "validation");
-
-    const Shard shard = shard_of(options, data);
+// Each step reads: next batch (the rows of the order's next window that this process holds), the
+// backend's step on it (forward, backward, sum across processes, update), then its outcome: the
+// epoch's sums, progress, or what a diverged step does. A backend that queues steps gives their
+// outcomes at checkpoints and at the end of the epoch; it has applied the divergence policy on
+// its own by then, so the run is the same whenever the loop learns of them.
+std::vector<EpochMetrics> run_training(Backend& backend, Network<float>& net, const Dataset& data,
+                                       const Dataset* validation, const TrainOptions& options, const Shard& shard) {
     const std::size_t n = shard.samples, first = shard.first;
-    const std::size_t batch = options.batch == 0 ? n : std::min(options.batch, n);
+    const std::size_t batch = batch_size(options, n);
     const std::size_t steps_per_epoch = (n + batch - 1) / batch;
     const std::size_t total_steps = steps_per_epoch * options.epochs;
     const bool classification = data.task == Task::classification;
 
-    Optimizer<float> optimizer(options.optimizer, net);
     TrainingState state = options.resume ? *options.resume : fresh_state(n, options.seed);
     if (options.resume) {
-        check_resumable(state, n, net, optimizer, options.epochs);
-        optimizer.first_moment() = state.moment1;
-        optimizer.second_moment() = state.moment2;
-        optimizer.set_steps(state.optimizer_steps);
+        check_resumable(state, n, net, options.optimizer, options.epochs);
+        backend.restore_optimizer(state);
     }
     Rng order_rng;
     order_rng.set_state(state.rng);
-    std::vector<std::size_t> samples(batch);  // the sample numbers of a batch's rows, for the dropout masks
-    Dropout dropout{options.dropout, state.dropout_rng[0] ^ state.dropout_rng[1], 0, samples.data()};
-    Workspace<float> ws;
-    std::vector<float> grads(net.parameters().size());
-    Matrix<float> x(batch, data.features()), y(batch, net.output_size());
+    const std::uint64_t dropout_key = state.dropout_rng[0] ^ state.dropout_rng[1];
     std::vector<std::size_t> rows(batch);  // a batch's rows among this process's
+    std::vector<Pending> pending;
 
     // The state as it stands now, for a checkpoint.
     auto checkpoint = [&] {
         if (!options.on_checkpoint) return;
+        backend.download(net);
         if (!parameters_finite(net)) return;  // never save a diverged network over a good checkpoint
         state.rng = order_rng.state();
-        state.optimizer_steps = optimizer.steps();
-        state.moment1 = optimizer.first_moment();
-        state.moment2 = optimizer.second_moment();
+        backend.save_optimizer(state);
         options.on_checkpoint(state);
     };
 
-    std::size_t skipped_in_a_row = 0;
+    // Takes the outcomes of the pending steps; returns the last one's verdict.
+    auto take_outcomes = [&] {
+        const std::span<const StepOutcome> outcomes = backend.outcomes();
+        StepVerdict last = StepVerdict::update;
+        for (std::size_t i = 0; i < outcomes.size(); ++i) {
+            const StepOutcome& outcome = outcomes[i];
+            const Pending& step = pending[i];
+            last = outcome.verdict;
+            if (outcome.verdict == StepVerdict::skip) continue;
+            if (outcome.verdict == StepVerdict::stop) {
+                backend.download(net);  // θ as it was before the step
+                // On the first step no learning rate has acted yet: the data themselves overflow.
+                const char* advice = step.step == 1 && !options.resume
+                                         ? " (before any update: the inputs or targets are too large for float "
+                                           "arithmetic; standardise them, as nabla train does unless --no-standardize)"
+                                         : " (try a lower learning rate or --clip-norm)";
+                throw Error("training diverged: the loss is " + std::string(std::isnan(outcome.loss) ? "NaN" : "infinite") +
+                            " at epoch " + std::to_string(state.epoch) + ", step " + std::to_string(step.step) +
+                            ", first in " + backend.first_non_finite() + advice);
+            }
+            state.correct += outcome.correct;
+            state.loss_sum += outcome.loss * double(step.global);
+            if (options.on_batch) options.on_batch(step.end, n, state.loss_sum / double(step.end));
+        }
+        pending.clear();
+        return last;
+    };
+
     while (state.epoch <= options.epochs) {
         const auto start = std::chrono::steady_clock::now();
         if (state.position == 0) {
@@ -204,38 +200,21 @@ std::vector<EpochMetrics> train_cpu(Network<float>& net, const Dataset& data, co
             state.loss_sum = 0;
             state.correct = 0;
         }
+        backend.start_epoch(state.position / batch);
         double lr = options.optimizer.learning_rate;
         while (state.position < n) {
             const std::size_t begin = state.position, end = std::min(begin + batch, n);
-            const std::size_t m =
-                gather_batch(data, state.order, begin, end, first, rows.data(), x.data.data(), y.data.data());
+            const std::size_t m = rows_held(std::span(state.order).subspan(begin, end - begin), first, data.samples(),
+                                            rows.data());
             lr = options.schedule.rate(options.optimizer.learning_rate, state.step, steps_per_epoch, total_steps);
-            for (std::size_t i = 0; i < m; ++i) samples[i] = first + rows[i];
-            dropout.step = state.step;
-            const cpu::StepResult result = cpu::step(net, optimizer, ws, grads, x.data.data(), y.data.data(), m, end - begin, lr,
-                                           dropout, options.clip_norm, shard.processes, shard.overlap, classification);
-            const double loss = result.loss;
+            backend.step({std::span(rows.data(), m), end - begin, begin / batch, state.step, dropout_key, lr});
             state.position = end;
             ++state.step;
-            if (!std::isfinite(loss)) {
-                const bool weights_intact = parameters_finite(net);
-                if (options.on_divergence == TrainOptions::OnDivergence::skip_batch && weights_intact &&
-                    ++skipped_in_a_row < 10)
-                    continue;
-                // On the first step no learning rate has acted yet: the data themselves overflow.
-                const char* advice = state.step == 1 && !options.resume
-                                         ? " (before any update: the inputs or targets are too large for float "
-                                           "arithmetic; standardise them, as nabla train does unless --no-standardize)"
-                                         : " (try a lower learning rate or --clip-norm)";
-                throw Error("training diverged: the loss is " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
-                            " at epoch " + std::to_string(state.epoch) + ", step " + std::to_string(state.step) +
-                            ", first in " + first_non_finite(net, ws) + advice);
-            }
-            skipped_in_a_row = 0;
-            state.correct += result.correct;
-            state.loss_sum += loss * double(end - begin);
-            if (options.on_batch) options.on_batch(end, n, state.loss_sum / double(end));
-            if (options.checkpoint_every && state.step % options.checkpoint_every == 0 && state.position < n) checkpoint();
+            pending.push_back({state.step, end, end - begin});
+            const bool checkpoint_due =
+                options.checkpoint_every && state.step % options.checkpoint_every == 0 && state.position < n;
+            if (backend.queues_steps() && !checkpoint_due && state.position < n) continue;
+            if (take_outcomes() == StepVerdict::update && checkpoint_due) checkpoint();
         }
         EpochMetrics metrics;
         metrics.epoch = state.epoch;
@@ -244,14 +223,17 @@ std::vector<EpochMetrics> train_cpu(Network<float>& net, const Dataset& data, co
         metrics.learning_rate = lr;
         metrics.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         metrics.samples_per_second = double(n) / std::max(metrics.seconds, 1e-9);
-        if (validation) metrics.validation = evaluate(net, *validation);
-        if (validation) metrics.validation = combine_across_processes(*metrics.validation, shard.processes);
+        if (validation) {
+            const Metrics mine = evaluate_outputs(net.spec().loss, *validation, backend.predict(validation->x));
+            metrics.validation = combine_across_processes(mine, shard.processes);
+        }
         state.history.push_back(metrics);
         state.position = 0;
         if (options.on_epoch) options.on_epoch(metrics);
         ++state.epoch;
         checkpoint();  // resumes at the start of the next epoch
     }
+    backend.download(net);
     return state.history;
 }
 

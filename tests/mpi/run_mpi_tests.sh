@@ -6,7 +6,8 @@
 #     only the first process prints and writes;
 #  2. a process killed mid-run ends the job within seconds, the model file untouched, and --resume
 #     then finishes with the weights of an uninterrupted run (with dropout);
-#  3. bad data in one process's share ends the whole job at once, with the loader's one-line error.
+#  3. bad data in one process's share ends the whole job at once, with the loader's one-line error;
+#  4. a .nbd file (nabla convert) trains the weights its CSV file trains, in 2 and 4 processes.
 # Usage: tests/mpi/run_mpi_tests.sh [NABLA]   (default: build/tools/nabla). About a minute.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -74,6 +75,13 @@ fi
 "$nabla" train --data regression.csv --task regression --target y "${steps[@]}" -q --save one-regression.nabla > /dev/null
 on 2 train --data regression.csv --task regression --target y "${steps[@]}" -q --save two-regression.nabla > /dev/null
 same_weights 1e-5 one-regression.nabla two-regression.nabla
+
+echo "== a .nbd file trains as its CSV does: each process reads only its share's blocks"
+"$nabla" convert --data classes.csv --output classes.nbd > /dev/null
+on 2 train --data classes.nbd "${steps[@]}" -q --save two-nbd.nabla > /dev/null
+on 4 train --data classes.nbd "${steps[@]}" -q --save four-nbd.nabla > /dev/null
+same_weights 0 two.nabla two-nbd.nabla
+same_weights 0 four.nabla four-nbd.nabla
 
 fashion="${NABLA_DATASETS:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz"
 if [ -f "$fashion" ]; then

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <string>
 
-#include "nabla/trainer.hpp"
+#include "memory.hpp"
 
 namespace nabla {
 
