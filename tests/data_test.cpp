@@ -5,12 +5,15 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <bit>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -531,6 +534,181 @@ TEST_F(DataTest, CsvReadInPartsIsTheSameOnAnyThreadCount) {
                         {"both.csv:" + line_of(700) + ": field 2 ('a'): expected a number, got 'y"});
     }
     nabla::set_threads(0);
+}
+
+// The same data set from `path` on 1, 2 and 3 threads: features, targets, columns and ids.
+void expect_same_on_any_thread_count(const std::string& path, const LoadOptions& options = {}) {
+    nabla::set_threads(1);
+    const Dataset one = nabla::load_dataset(path, options);
+    for (const int threads : {2, 3}) {
+        nabla::set_threads(threads);
+        const Dataset many = nabla::load_dataset(path, options);
+        EXPECT_EQ(many.x.data, one.x.data) << threads << " threads";
+        EXPECT_EQ(many.y.data, one.y.data) << threads << " threads";
+        EXPECT_TRUE(many.class_names == one.class_names) << threads << " threads";
+        EXPECT_EQ(many.ids, one.ids) << threads << " threads";
+        EXPECT_EQ(many.feature_names, one.feature_names) << threads << " threads";
+    }
+    nabla::set_threads(0);
+}
+
+// Quoted fields with line ends in them, some wherever the file is cut into parts: a part that
+// begins inside such a field must not be read as if it began a record.
+TEST_F(DataTest, CsvQuotedLineEndsAcrossPartsAreTheSameOnAnyThreadCount) {
+    // One quoted field of 1.4 MB of lines, in the middle row: the cut between parts falls inside it.
+    std::string long_field = "\"";
+    for (int i = 0; i < 200000; ++i) long_field += "line " + std::to_string(i % 10) + "\n";
+    long_field += "\"";
+    std::string text = "id,a,b,label\n";
+    std::size_t lines = 1;
+    const int rows = 80000;
+    for (int i = 0; i < rows; ++i) {
+        const std::string id = i % 3 == 0 ? "\"row\n" + std::to_string(i) + " \"\"q\"\"\"" : std::to_string(i);
+        const std::string label = i == rows / 2 ? long_field : i % 5 == 0 ? "\"two\nlines\"" : "one";
+        text += id + "," + std::to_string(i % 89) + ".25,-" + std::to_string(i % 7) + "," + label + "\r\n";
+        lines += 1 + std::size_t(std::count(id.begin(), id.end(), '\n') + std::count(label.begin(), label.end(), '\n'));
+    }
+    ASSERT_GT(text.size(), std::size_t(3) << 20);
+    LoadOptions ids;
+    ids.id_column = "id";
+    const std::string path = file("quoted.csv", text);
+    expect_same_on_any_thread_count(path, ids);
+    const Dataset data = nabla::load_dataset(path, ids);
+    ASSERT_EQ(data.samples(), std::size_t(rows));
+    EXPECT_EQ(data.ids[3], "row\n3 \"q\"");
+    ASSERT_EQ(data.class_names.size(), 3u);
+    EXPECT_TRUE(data.class_names[0] == long_field.substr(1, long_field.size() - 2));  // no diff of 1.4 MB
+    EXPECT_EQ(data.class_names[1], "one");
+    EXPECT_EQ(data.class_names[2], "two\nlines");
+    EXPECT_EQ(data.x(rows - 1, 0), float((rows - 1) % 89) + 0.25f);
+
+    // A bad field after the long one is named at its line, whatever the parts.
+    const std::string bad = file("bad.csv", text + "80000,x,3,one\n");
+    for (const int threads : {1, 2, 3}) {
+        nabla::set_threads(threads);
+        expect_contains(error_message([&] { nabla::load_dataset(bad, ids); }),
+                        {"bad.csv:" + std::to_string(lines + 1) + ": field 2 ('a'): expected a number, got 'x'"});
+    }
+    nabla::set_threads(0);
+}
+
+// A last line of 1.5 MB with no line end: the parts after the last line end are empty, and the
+// part before them holds the last row.
+TEST_F(DataTest, CsvLongLastLineWithoutLineEndInParts) {
+    std::string text = "a,b,label\n";
+    for (int i = 0; i < 60000; ++i) text += std::to_string(i) + ",2.5,yes\n";  // no blank lines to spare
+    text += "1,2.5," + std::string(1500000, 'y');
+    LoadOptions options;
+    const std::string path = file("long.csv", text);
+    expect_same_on_any_thread_count(path, options);
+    nabla::set_threads(3);
+    const Dataset data = nabla::load_dataset(path, options);
+    nabla::set_threads(0);
+    ASSERT_EQ(data.samples(), 60001u);
+    EXPECT_EQ(data.class_names.size(), 2u);
+}
+
+// CRLF line ends read as LF ones, in parts too.
+TEST_F(DataTest, CsvCrlfLinesInPartsReadAsLfLines) {
+    std::string lf = many_rows_csv(130000), crlf;
+    for (const char c : lf) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    const std::string crlf_path = file("crlf.csv", crlf);
+    expect_same_on_any_thread_count(crlf_path);
+    nabla::set_threads(2);
+    const Dataset a = nabla::load_dataset(file("lf.csv", lf)), b = nabla::load_dataset(crlf_path);
+    nabla::set_threads(0);
+    EXPECT_EQ(a.x.data, b.x.data);
+    EXPECT_EQ(a.y.data, b.y.data);
+}
+
+// Numbers written simply are read by a path of their own (no from_chars): it must give every
+// number the float that from_chars's double does, whatever its digits, sign or zeros.
+TEST_F(DataTest, CsvSimpleNumbersReadAsFromChars) {
+    std::mt19937_64 random(5);
+    std::vector<std::string> numbers;
+    for (int i = 0; i < 60000; ++i) {
+        std::string number = random() % 4 == 0 ? "-" : random() % 8 == 0 ? "+" : "";
+        const int whole = int(random() % 12), fraction = int(random() % 14);
+        for (int d = 0; d < whole; ++d) number += char('0' + random() % 10);
+        if (whole == 0) number += "0";
+        if (fraction > 0) number += "." + std::string();
+        for (int d = 0; d < fraction; ++d) number += char('0' + random() % 10);
+        if (random() % 16 == 0) number += "e" + std::to_string(int(random() % 20) - 10);  // not simple
+        numbers.push_back(number);
+    }
+    numbers.insert(numbers.end(), {"9007199254740993", "9007199254740992", "0.30000000000000004", "-0", "-0.0",
+                                   "123456789012345678", "1234567890123456789", "12345678901234567890",
+                                   "0.0000000000000000000001", "179769313486231570000000000000000000000"});
+    std::string text = "a,b,label\n";
+    for (std::size_t i = 0; i + 1 < numbers.size(); i += 2) text += numbers[i] + "," + numbers[i + 1] + ",1\n";
+    const std::string path = file("numbers.csv", text);
+    expect_same_on_any_thread_count(path);
+    const Dataset data = nabla::load_dataset(path);
+    ASSERT_EQ(data.x.data.size(), numbers.size() / 2 * 2);
+    for (std::size_t i = 0; i < data.x.data.size(); ++i) {
+        std::string_view number = numbers[i];
+        if (number.starts_with('+')) number.remove_prefix(1);
+        double value = 0;
+        std::from_chars(number.data(), number.data() + number.size(), value);
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(data.x.data[i]), std::bit_cast<std::uint32_t>(static_cast<float>(value)))
+            << numbers[i];
+    }
+}
+
+// The targets of all parts: regression numbers, and the first refused label, at its line.
+TEST_F(DataTest, CsvTargetsOfPartsAndTheirErrors) {
+    std::string text = "a,b,t\n";
+    for (int i = 0; i < 150000; ++i) text += std::to_string(i % 13) + ".5," + std::to_string(i) + "," + std::to_string(i % 3) + (i % 2 ? ".25" : "") + "\n";
+    LoadOptions regression;
+    regression.task = Task::regression;
+    const std::string path = file("targets.csv", text);
+    expect_same_on_any_thread_count(path, regression);
+    nabla::set_threads(3);
+    EXPECT_EQ(nabla::load_dataset(path, regression).y(149999, 0), 2.25f);
+    // Classification: labels 1.25 (row 2, line 3) is the first that is not an integer.
+    expect_contains(error_message([&] { nabla::load_dataset(path); }),
+                    {"targets.csv:3: field 3 ('t'): class label '1.25' is not an integer"});
+    // A missing target late in the file, after one in a row that is not kept.
+    std::string late = text;
+    const auto line_start = [&](std::size_t line) {  // of the line numbered `line` (from 1) in `late`
+        std::size_t at = 0;
+        for (std::size_t l = 1; l < line; ++l) at = late.find('\n', at) + 1;
+        return at;
+    };
+    late.insert(line_start(2 + 140000), "1,2,NA\n");
+    late.insert(line_start(2 + 100), "1,2,\n");
+    const std::string late_path = file("late.csv", late);
+    regression.rows = nabla::RowRange{200, 150002};
+    for (const int threads : {1, 2, 3}) {
+        nabla::set_threads(threads);
+        expect_contains(error_message([&] { nabla::load_dataset(late_path, regression); }),
+                        {"late.csv:" + std::to_string(2 + 140001) + ": field 3 ('t'): the target is missing ('NA')"});
+    }
+    nabla::set_threads(0);
+}
+
+// A NUL byte anywhere makes the file binary data, which is the error named, even where the rows
+// before it or the opening rows have errors of their own.
+TEST_F(DataTest, CsvNulByteAnywhereIsTheError) {
+    std::string text = many_rows_csv(130000);
+    text[text.size() - 100] = '\0';
+    for (const int threads : {1, 2, 3}) {
+        nabla::set_threads(threads);
+        expect_contains(error_message([&] { nabla::load_dataset(file("late.csv", text)); }), {"holds NUL bytes"});
+        expect_contains(error_message([&] { nabla::load_dataset(file("opening.csv", "a,b\n1\n" + text)); }),
+                        {"holds NUL bytes"});
+    }
+    nabla::set_threads(0);
+}
+
+// A gzipped file gives the data set that the file does.
+TEST_F(DataTest, CsvGzippedLargeFileIsTheSame) {
+    const std::string text = many_rows_csv(130000);
+    nabla::set_threads(2);
+    const Dataset plain = nabla::load_dataset(file("plain.csv", text)), gz = nabla::load_dataset(gz_file("data.csv.gz", text));
+    nabla::set_threads(0);
+    EXPECT_EQ(plain.x.data, gz.x.data);
+    EXPECT_EQ(plain.y.data, gz.y.data);
 }
 
 TEST_F(DataTest, CsvNonNumericFeature) {

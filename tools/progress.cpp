@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "data/loading.hpp"
+
 namespace nabla::cli {
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) == 1; }
@@ -38,6 +40,47 @@ void ProgressBar::finish() {
     if (!enabled_) return;
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
+}
+
+LoadProgressLine::LoadProgressLine(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {
+    if (enabled_)
+        data::set_load_progress([this](const std::string& path, std::size_t done, std::size_t total) {
+            update(path, done, total);
+        });
+}
+
+LoadProgressLine::~LoadProgressLine() {
+    if (!enabled_) return;
+    data::set_load_progress({});
+    clear();
+}
+
+void LoadProgressLine::update(const std::string& path, std::size_t done, std::size_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (done >= total) return clear();
+    if (first_done_ == 0) {  // the rate counts from the first report: the reader may look the file over first
+        first_done_ = done;
+        first_report_ = now;
+    }
+    // Nothing for a read that is over within half a second; then at most 10 redraws a second.
+    if (now - start_ < std::chrono::milliseconds(500) || now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    const double seconds = std::chrono::duration<double>(now - first_report_).count();
+    const double rate = seconds > 0 ? double(done - first_done_) / seconds : 0.0;
+    if (rate <= 0) return;
+    const double left = double(total - done) / rate;
+    constexpr double kMB = 1e6;
+    std::fprintf(stderr, "\rreading %s: %.0f/%.0f MB  %.0f MB/s  %.1fs left \033[K", path.c_str(), double(done) / kMB,
+                 double(total) / kMB, rate / kMB, left);
+    std::fflush(stderr);
+    drawn_ = true;
+}
+
+void LoadProgressLine::clear() {
+    if (!drawn_) return;
+    std::fprintf(stderr, "\r\033[K");
+    std::fflush(stderr);
+    drawn_ = false;
 }
 
 }  // namespace nabla::cli

@@ -118,7 +118,10 @@ void check_memory(const NetworkSpec& spec, const TrainFlags& f, const TrainOptio
 // The rows of --data as this process trains on them (its share, under mpirun), with the loader's
 // notes printed once; refuses classification data of a single class.
 Dataset load_training_rows(const TrainFlags& f, const LoadOptions& load, const Processes& processes) {
-    Dataset all = load_dataset(f.data, load);
+    Dataset all = [&] {
+        const LoadProgressLine progress(!f.quiet && processes.leader() && stderr_is_terminal());
+        return load_dataset(f.data, load);
+    }();
     if (processes.leader()) print_notes(all);
     if (all.task == Task::classification && all.class_names.size() < 2)
         throw Error(f.data + ": every row has the same class" +

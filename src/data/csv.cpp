@@ -14,10 +14,15 @@
 //  - every other column is a feature and must hold finite numbers. A trained model's features are
 //    found by name where the file has a header (LoadOptions, dataset.hpp).
 // Error messages count lines from 1, the header included, and fields from 1.
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <charconv>
+#include <atomic>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <iterator>
 #include <cmath>
@@ -55,6 +60,88 @@ constexpr std::size_t kMaxClasses = 10000;
     return value;
 }
 
+// Powers of ten that a double holds exactly.
+constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+// The value of 8 decimal digits, bytes 0–9 with the first digit in the lowest byte, in three
+// multiplications (SWAR: SIMD within a register).
+[[gnu::always_inline]] inline std::uint32_t eight_digits(std::uint64_t v) {
+    v = v * 10 + (v >> 8);
+    return std::uint32_t(((v & 0x000000FF000000FF) * 0x000F424000000064 +
+                          ((v >> 16) & 0x000000FF000000FF) * 0x0000271000000001) >> 32);
+}
+
+// Reads the decimal digits at `at` into `digits` (digits × 10^n + their value; it wraps past 19
+// digits, which the caller refuses), 8 bytes at a time while 8 are left; returns how many there were.
+[[gnu::always_inline]] inline std::size_t read_digits(const char*& at, const char* end, std::uint64_t& digits) {
+    constexpr std::uint64_t kPowers[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    const char* const start = at;
+    while (end - at >= 8) {
+        std::uint64_t bytes;
+        std::memcpy(&bytes, at, 8);
+        // Byte values less '0'; a byte that is no digit ends up at 10 or more, or wraps to 0x80 or
+        // more, and either way has its top bit set in `no_digit`. A borrow or carry only runs into
+        // the bytes after the first that is no digit, which are not used.
+        const std::uint64_t values = bytes - 0x3030303030303030;
+        const std::uint64_t no_digit = (values | (values + 0x7676767676767676)) & 0x8080808080808080;
+        const unsigned n = no_digit ? unsigned(std::countr_zero(no_digit)) / 8 : 8;
+        if (n == 0) break;
+        digits = digits * kPowers[n] + eight_digits(values << (64 - 8 * n));  // the n digits, led by zeros
+        at += n;
+        if (n < 8) return std::size_t(at - start);
+    }
+    while (at < end && static_cast<unsigned char>(*at - '0') < 10) digits = digits * 10 + std::uint64_t(*at++ - '0');
+    return std::size_t(at - start);
+}
+
+// parse_number's value of a number written simply, read at text[at] on: an optional sign, digits,
+// and optionally a point and more digits, 19 digits at most in all. Where those digits, as an
+// integer m, are at most 2^53 and f of them follow the point, m and 10^f are exact doubles, and
+// m / 10^f (one IEEE division) is the correctly rounded value: the same double that from_chars
+// gives (Clinger's fast path). False, with `at` where it was, for any other text, which
+// parse_number then reads. On success `at` is just past the number.
+[[gnu::always_inline]] inline bool simple_number(const char*& at, const char* end, double& value) {
+    const char* p = at;
+    const bool negative = p < end && *p == '-';
+    if (p < end && (*p == '-' || *p == '+')) ++p;
+    std::uint64_t digits = 0;
+    std::size_t count = read_digits(p, end, digits);
+    if (count == 0) return false;
+    std::size_t after_point = 0;
+    if (p < end && *p == '.') {
+        ++p;
+        after_point = read_digits(p, end, digits);
+        if (after_point == 0) return false;
+        count += after_point;
+    }
+    if (count > 19 || digits > (std::uint64_t(1) << 53)) return false;
+    const double magnitude = static_cast<double>(digits) / kExactPowersOfTen[after_point];
+    value = negative ? -magnitude : magnitude;
+    at = p;
+    return true;
+}
+
+// Memory for [data, data + bytes) from the kernel before it is first written, on all the threads at
+// once: huge pages where the kernel gives them only on request, each page allocated and zeroed
+// by one of the threads, not all on the one that then fills it with zeros again (std::vector).
+void prepare_memory(void* data, std::size_t bytes) {
+#ifndef MADV_POPULATE_WRITE
+    constexpr int MADV_POPULATE_WRITE = 23;  // Linux 5.14; older kernels refuse it, and pages fault in as written
+#endif
+    constexpr std::uintptr_t kHugePage = std::uintptr_t(2) << 20;
+    const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHugePage - 1) / kHugePage * kHugePage;
+    const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) / kHugePage * kHugePage;
+    if (begin >= end) return;
+    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+    const std::size_t pages = (end - begin) / kHugePage;
+    cpu::run_in_parts(int(std::min<std::size_t>(pages, std::size_t(cpu::split_parts()))), [&](int part, int parts) {
+        const std::uintptr_t from = begin + pages * std::size_t(part) / std::size_t(parts) * kHugePage;
+        const std::uintptr_t to = begin + pages * std::size_t(part + 1) / std::size_t(parts) * kHugePage;
+        if (from < to) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);
+    });
+}
+
 // The value of a label that is an integer (exactly representable as a double), else nullopt.
 std::optional<long long> integer_value(std::string_view text) {
     constexpr double kLargestExact = 9007199254740992.0;  // 2^53
@@ -69,11 +156,17 @@ std::string label_name(std::string_view text) {
     return integer ? std::to_string(*integer) : std::string(text);
 }
 
-// One record of the file: its fields, as views into the text, and the line it starts on.
+// One record of the file: its fields, as views into the text (or, for a quoted field with a ""
+// in it, into its unescaped copy), and the line it starts on.
 struct Record {
     std::vector<std::string_view> fields;
+    std::deque<std::string> unescaped;  // a deque: adding one leaves the others where they are
     std::size_t line = 0;
 };
+
+// Thrown by a reader of a part of the file that ends inside a quoted field: the part was cut at a
+// line end within the field (or the field is never closed), and the file is read again in one part.
+struct CutInQuotes {};
 
 // The field separator of a file whose delimiter was not given: whichever of comma, semicolon, tab
 // and pipe occurs most often in its first line outside quotes (a comma when none does).
@@ -104,19 +197,29 @@ char detect_delimiter(std::string_view text) {
     return parse_number(with_point);
 }
 
-// Splits CSV text into records. Quoted fields are unescaped in place (that only ever shrinks them),
-// so every field is a view into the text and nothing is copied.
+// Splits CSV text into records. Fields are views into the text, which is never written (it may be
+// a read-only mapping of the file); only a quoted field with an escaped quote is copied, unescaped.
 class RecordReader {
 public:
-    RecordReader(std::string& text, const std::string& path, char delimiter)
+    RecordReader(std::string_view text, const std::string& path, char delimiter)
         : text_(text), path_(path), delimiter_(delimiter), end_(text.size()) {}
     // The records of text[begin, end), which starts on line `line` and at the start of a record.
-    RecordReader(std::string& text, const std::string& path, char delimiter, std::size_t begin, std::size_t end,
-                 std::size_t line)
-        : text_(text), path_(path), delimiter_(delimiter), pos_(begin), end_(end), line_(line) {}
+    // `more_follows`: the text goes on after `end` (so a quoted field that reaches it throws
+    // CutInQuotes, not the error that it is never closed).
+    RecordReader(std::string_view text, const std::string& path, char delimiter, std::size_t begin, std::size_t end,
+                 std::size_t line, bool more_follows)
+        : text_(text), path_(path), delimiter_(delimiter), pos_(begin), end_(end), line_(line),
+          more_follows_(more_follows) {}
 
     std::size_t position() const { return pos_; }  // where the next record starts (or blank lines before it)
     std::size_t line() const { return line_; }      // the line it is on
+    std::string_view text() const { return text_.substr(0, end_); }  // the text this reader reads, up to its end
+
+    // Moves past a record read by someone else (CsvRows::add_simple): one line, ending before `next`.
+    void skip_line(std::size_t next) {
+        pos_ = next;
+        ++line_;
+    }
 
     // The next record that is not a blank line; false at the end of the text.
     bool next(Record& record) {
@@ -124,10 +227,11 @@ public:
         if (at_end()) return false;
         record.line = line_;
         record.fields.clear();
+        record.unescaped.clear();
         for (;;) {
             if (record.fields.size() == kMaxColumns)
                 throw line_error(path_, record.line, "more than " + std::to_string(kMaxColumns) + " fields");
-            record.fields.push_back(read_field(record.fields.size() + 1));
+            record.fields.push_back(read_field(record));
             if (at_end()) return true;
             if (text_[pos_++] == '\n') {  // else it was the delimiter before the next field
                 ++line_;
@@ -161,10 +265,11 @@ private:
     }
 
     // Leaves pos_ at the comma or line end after the field, or at the end of the text.
-    std::string_view read_field(std::size_t field_number) {
+    std::string_view read_field(Record& record) {
+        const std::size_t field_number = record.fields.size() + 1;
         skip_spaces();
         if (at_end() || text_[pos_] != '"') return read_plain_field();
-        const std::string_view field = read_quoted_field();
+        const std::string_view field = read_quoted_field(record);
         skip_spaces();
         if (!at_end() && text_[pos_] != delimiter_ && text_[pos_] != '\n')
             throw line_error(path_, line_, "field " + std::to_string(field_number) + ": text after the closing quote");
@@ -179,30 +284,39 @@ private:
         return {text_.data() + start, end - start};
     }
 
-    std::string_view read_quoted_field() {
+    std::string_view read_quoted_field(Record& record) {
         const std::size_t opened_on = line_;
         const std::size_t start = ++pos_;  // after the opening quote
-        std::size_t end = start;           // end of the unescaped text; never passes pos_
+        std::string* unescaped = nullptr;  // only once a "" shows
+        std::size_t copied = start;        // where the text not yet in `unescaped` starts
         for (;;) {
-            if (at_end()) throw line_error(path_, opened_on, "a quoted field is never closed");
+            if (at_end()) {
+                if (more_follows_) throw CutInQuotes{};
+                throw line_error(path_, opened_on, "a quoted field is never closed");
+            }
             const char c = text_[pos_++];
             if (c == '"') {
                 if (at_end() || text_[pos_] != '"') break;
-                ++pos_;  // "" inside quotes stands for one quote
+                if (!unescaped) unescaped = &record.unescaped.emplace_back();
+                unescaped->append(text_.substr(copied, pos_ - copied));  // up to and with the first quote
+                copied = ++pos_;  // "" inside quotes stands for one quote
             } else if (c == '\n') {
                 ++line_;
             }
-            text_[end++] = c;
         }
-        return {text_.data() + start, end - start};
+        const std::size_t closing = pos_ - 1;
+        if (!unescaped) return text_.substr(start, closing - start);
+        unescaped->append(text_.substr(copied, closing - copied));
+        return *unescaped;
     }
 
-    std::string& text_;
+    const std::string_view text_;
     const std::string& path_;
     const char delimiter_;
     std::size_t pos_ = 0;
     std::size_t end_;
     std::size_t line_ = 1;
+    bool more_follows_ = false;
 };
 
 bool is_header(const Record& first, const Record* second, char delimiter) {
@@ -412,16 +526,49 @@ struct ColumnReading {
     std::string first_word;
 };
 
-// Collects the rows of a file: features as they come, targets as text until all are seen, because
-// class names depend on every label. With a range of rows wanted, only those rows' features are
-// kept, but every row's target still counts towards the class names.
+// A target column while its rows are read. Class names depend on every label, so for
+// classification each row's label is kept as an index into the distinct label texts (keeping the
+// texts themselves would keep the file); for regression each row's number, NaN where the text is
+// not one, with those texts kept for the message.
+struct TargetReading {
+    std::vector<std::uint32_t> label;      // classification, per row: which of `texts`
+    std::vector<std::string> texts;        // the distinct labels, in the order they first show
+    std::vector<std::size_t> first_row;    // the row each of `texts` first shows in (so, ascending)
+    std::map<std::string, std::uint32_t, std::less<>> index;
+    std::uint32_t last = 0;                // the previous row's label, which the next often repeats
+    std::vector<float> number;             // regression, per row
+    std::vector<std::pair<std::size_t, std::string>> not_numbers;  // regression: (row, text) where NaN
+
+    std::uint32_t label_of(std::string_view text, std::size_t row) {
+        if (!texts.empty() && texts[last] == text) return last;
+        const auto found = index.find(text);
+        if (found != index.end()) return last = found->second;
+        last = static_cast<std::uint32_t>(texts.size());
+        texts.emplace_back(text);
+        first_row.push_back(row);
+        index.emplace(texts.back(), last);
+        return last;
+    }
+};
+
+// Collects the rows of a file: features as they come, targets (TargetReading) until all are seen.
+// With a range of rows wanted, only those rows' features are kept, but every row's target still
+// counts towards the class names.
 class CsvRows {
 public:
     CsvRows(const std::string& path, Layout layout, const LoadOptions& options)
         : path_(path), layout_(std::move(layout)), wanted_(options.rows), options_(options),
-          keep_all_(options.rows && options.columns.empty()), reading_(layout_.features.size()) {
+          keep_all_(options.rows && options.columns.empty()),
+          regression_(options.task.value_or(Task::classification) == Task::regression),
+          reading_(layout_.features.size()) {
         for (std::size_t k = 0; k < options.columns.size() && k < reading_.size(); ++k)
             reading_[k].textual = options.columns[k].kind == InputColumn::Kind::categorical;
+        simple_ = std::none_of(reading_.begin(), reading_.end(), [](const ColumnReading& c) { return c.textual; });
+        roles_.assign(layout_.names.size(), kOtherColumn);
+        for (std::size_t k = 0; k < layout_.features.size(); ++k) roles_[layout_.features[k]] = std::uint32_t(k);
+        if (layout_.target) roles_[*layout_.target] = kTargetColumn;
+        if (layout_.id) roles_[*layout_.id] = kIdColumn;
+        simple_row_.resize(layout_.features.size());
     }
 
     void add(const Record& record) {
@@ -430,29 +577,91 @@ public:
                              "expected " + std::to_string(layout_.names.size()) + " fields, got " +
                                  std::to_string(record.fields.size()));
         const bool kept = keep_all_ || !wanted_ || (rows_ >= wanted_->begin && rows_ < wanted_->end);
-        if (layout_.target) {
-            targets_.push_back(record.fields[*layout_.target]);
-            target_lines_.push_back(record.line);
-        }
+        if (layout_.target) add_target(record.fields[*layout_.target]);
+        lines_.push_back(static_cast<std::uint32_t>(record.line));
         if (kept) {
+            if (kept_ == 0) first_kept_ = rows_;
             float* row = next_row();
             for (std::size_t k = 0; k < layout_.features.size(); ++k)
                 row[k] = value(record.fields[layout_.features[k]], record.line, k);
+            if (!key_counts_.empty()) count_keys(row);
             if (layout_.id) ids_.emplace_back(record.fields[*layout_.id]);
-            lines_.push_back(record.line);
             ++kept_;
         }
         ++rows_;
     }
 
+    // add() of the record at text[pos] on line `line`, where it is simple: on one line, every
+    // feature a plain decimal number (simple_number) in a column that has held only numbers, every
+    // other field plain text (no quotes, no spaces around it). Then, moves pos past the record's
+    // line end and returns true; otherwise leaves everything as it was, for add() to take the
+    // record from RecordReader. This is the path nearly every record of a large numeric file takes:
+    // it neither splits the record into fields first nor can it fail (a bad target is kept, for
+    // finish() to name).
+    bool add_simple(std::string_view text, std::size_t& pos, std::size_t line) {
+        if (!simple_ || !keeps_every_row()) return false;
+        const char delimiter = layout_.delimiter;
+        const char* p = text.data() + pos;
+        const char* const end = text.data() + text.size();
+        if (room_ && kept_ == room_capacity_) return false;
+        // In a part's room the row is written in place; elsewhere first aside, as the row may not be simple.
+        float* const row = room_ ? room_ + kept_ * layout_.features.size() : simple_row_.data();
+        std::string_view target, id;
+        const std::size_t columns = roles_.size();
+        for (std::size_t j = 0; j < columns; ++j) {
+            const std::uint32_t role = roles_[j];
+            if (role < kOtherColumn) {
+                double number = 0;
+                __builtin_prefetch(p + 1024);  // the text a few records on, which is seldom in the cache yet
+                if (!simple_number(p, end, number)) return false;
+                row[role] = static_cast<float>(number);
+            } else {
+                const char* start = p;
+                while (p < end && *p != delimiter && *p != '\n') ++p;
+                std::string_view field(start, std::size_t(p - start));
+                if (j + 1 == columns && !field.empty() && field.back() == '\r') field.remove_suffix(1);  // CRLF
+                if (field.empty() || field.front() == '"' || is_space(field.front()) || is_space(field.back()))
+                    return false;
+                if (role == kTargetColumn) target = field;
+                if (role == kIdColumn) id = field;
+            }
+            if (j + 1 < columns) {
+                if (p == end || *p != delimiter) return false;
+                ++p;
+            }
+        }
+        if (p < end && *p == '\r') ++p;
+        if (p < end && *p++ != '\n') return false;
+        // The record is simple: add it.
+        if (layout_.target) add_target(target);
+        lines_.push_back(static_cast<std::uint32_t>(line));
+        if (kept_ == 0) first_kept_ = rows_;
+        float* const place = next_row();
+        if (place != row) std::copy(row, row + layout_.features.size(), place);
+        if (!key_counts_.empty()) count_keys(place);
+        if (layout_.id) ids_.emplace_back(id);
+        ++simple_rows_;
+        ++kept_;
+        ++rows_;
+        pos = std::size_t(p - text.data());
+        return true;
+    }
+
     std::size_t kept() const { return kept_; }
+    // Spaces around fields are ignored (RecordReader::is_space).
+    bool is_space(char c) const { return c == ' ' || c == '\r' || (c == '\t' && layout_.delimiter != '\t'); }
     // Whether every row is kept as it is read, in order: a part of the file may then be read apart.
     bool keeps_every_row() const { return !wanted_ || keep_all_; }
 
     // Makes room for `rows` more rows after the rows kept so far, for parts of the file read at the
     // same time (read_in_parts); returns where the room starts.
     float* make_room(std::size_t rows) {
-        values_.resize((kept_ + rows) * layout_.features.size());
+        const std::size_t size = (kept_ + rows) * layout_.features.size();
+        if (values_.capacity() < size) {
+            values_.reserve(size);
+            prepare_memory(values_.data(), size * sizeof(float));
+        }
+        values_.resize(size);
         return values_.data() + kept_ * layout_.features.size();
     }
     // A part's reader: writes its rows to `room`, which has space for `capacity` rows, instead of
@@ -461,10 +670,19 @@ public:
         room_ = room;
         room_capacity_ = capacity;
     }
+    // Counts the rows' values for the medians' first pass as they are read, while each row is in
+    // the cache, rather than in a pass of their own: from now on, and the rows kept so far.
+    void count_keys_as_read() {
+        key_counts_.assign(layout_.features.size() * kKeyStride, 0);
+        const float* values = room_ ? room_ : values_.data();
+        for (std::size_t i = 0; i < kept_; ++i) count_keys(values + i * layout_.features.size());
+    }
     // Appends a part of the file that follows the rows read so far, read apart into room this
     // object made: its rows' values move down to just after ours, and everything else is appended
     // as if its rows had been added here.
     void append(CsvRows&& part) {
+        count_simple_rows();
+        part.count_simple_rows();
         const std::size_t width = layout_.features.size();
         for (std::size_t k = 0; k < width; ++k) {  // the texts first, while the part's values are in place
             ColumnReading& mine = reading_[k];
@@ -483,9 +701,9 @@ public:
         float* to = values_.data() + kept_ * width;
         if (to != part.room_) std::memmove(to, part.room_, part.kept_ * width * sizeof(float));
         lines_.insert(lines_.end(), part.lines_.begin(), part.lines_.end());
-        targets_.insert(targets_.end(), part.targets_.begin(), part.targets_.end());
-        target_lines_.insert(target_lines_.end(), part.target_lines_.begin(), part.target_lines_.end());
+        append_targets(part);
         std::move(part.ids_.begin(), part.ids_.end(), std::back_inserter(ids_));
+        if (kept_ == 0) first_kept_ = rows_ + part.first_kept_;
         rows_ += part.rows_;
         kept_ += part.kept_;
     }
@@ -494,6 +712,7 @@ public:
 
     Dataset finish() && {
         if (rows_ == 0) throw file_error(path_, "no data rows, only a header");
+        count_simple_rows();
         const RowRange kept = data::rows_to_keep(wanted_, rows_, path_);
         Dataset data;
         data.source = path_;
@@ -517,6 +736,39 @@ public:
     }
 
 private:
+    // How add_simple takes each column of the file: a feature's index among the features, or one of these.
+    static constexpr std::uint32_t kOtherColumn = 0xFFFFFFFD, kIdColumn = 0xFFFFFFFE, kTargetColumn = 0xFFFFFFFF;
+
+    void add_target(std::string_view text) {
+        if (!regression_) {
+            target_.label.push_back(target_.label_of(text, rows_));
+            return;
+        }
+        const std::optional<float> number = target_number(text);
+        target_.number.push_back(number.value_or(std::numeric_limits<float>::quiet_NaN()));
+        if (!number) target_.not_numbers.emplace_back(rows_, text);
+    }
+
+    // A part's targets after ours: its labels renumbered as our distinct texts.
+    void append_targets(CsvRows& part) {
+        TargetReading& mine = target_;
+        TargetReading& theirs = part.target_;
+        std::vector<std::uint32_t> renumbered(theirs.texts.size());
+        for (std::size_t t = 0; t < theirs.texts.size(); ++t)
+            renumbered[t] = mine.label_of(theirs.texts[t], rows_ + theirs.first_row[t]);
+        for (const std::uint32_t label : theirs.label) mine.label.push_back(renumbered[label]);
+        mine.number.insert(mine.number.end(), theirs.number.begin(), theirs.number.end());
+        for (std::size_t c = 0; c < key_counts_.size() && c < part.key_counts_.size(); ++c)
+            key_counts_[c] += part.key_counts_[c];
+        for (auto& [row, text] : theirs.not_numbers) mine.not_numbers.emplace_back(rows_ + row, std::move(text));
+    }
+
+    // The rows add_simple took count as numbers in every feature column.
+    void count_simple_rows() {
+        for (ColumnReading& column : reading_) column.numbers += simple_rows_;
+        simple_rows_ = 0;
+    }
+
     bool categorical(std::size_t k) const {
         return k < options_.columns.size() && options_.columns[k].kind == InputColumn::Kind::categorical;
     }
@@ -575,6 +827,7 @@ private:
     void start_texts(std::size_t k) {
         ColumnReading& column = reading_[k];
         column.textual = true;
+        simple_ = false;
         const std::size_t width = layout_.features.size();
         const float* values = room_ ? room_ : values_.data();
         column.texts.reserve(kept_ + 1);
@@ -631,90 +884,108 @@ private:
     }
 
     // The medians of the features' values in the kept rows (missing values left out; 0 if all
-    // are), exact, in two passes over the rows, each shared among the threads by rows: the first
-    // counts the values by the top bits of their order-preserving key, which tells in which range
-    // of keys the middle values lie; the second keeps only the values in that range, a few hundred
-    // per column for spread-out data, for nth_element to finish. Neither pass touches the parsing
-    // loop, which reads as fast as it did without medians (docs/BENCHMARKS.md, "CSV loading").
+    // are), exact, from counts alone: the middle ranks' keys (order_key) are found a few bits at a
+    // time, in three passes over the rows, each shared among the threads by rows. The first counts
+    // every value by the top 11 bits of its key, which tells each middle value's top bits; the
+    // second counts the values with those top bits by the next 11, the third by the last 10. A
+    // key is a float's bits, so the middle values are then known exactly, and no values are kept.
+    // None of this touches the parsing loop (docs/BENCHMARKS.md, "CSV loading").
     std::vector<float> medians() const {
         const std::size_t width = layout_.features.size();
         std::vector<float> result(width, 0.0f);
         if (width == 0 || kept_ == 0) return result;
         const int parts = std::max(1, std::min(cpu::split_parts(), int(kept_ / 65536) + 1));
-        auto rows_of = [&](int part, int count_of_parts) {
-            return std::pair(kept_ * std::size_t(part) / std::size_t(count_of_parts),
-                             kept_ * std::size_t(part + 1) / std::size_t(count_of_parts));
+        // The lower and upper middle value of each column: the part of its key found so far, and
+        // its rank among the values whose keys start so.
+        struct Middle {
+            std::uint32_t prefix = 0;
+            std::size_t rank = 0;
         };
-        // Pass 1: each part counts its rows' values; the counts are then added up.
-        std::vector<std::vector<std::uint32_t>> part_counts(static_cast<std::size_t>(parts));
-        cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
-            std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
-            count.assign(width * key_ranges, 0);
-            const auto [begin, end] = rows_of(part, count_of_parts);
-            for (std::size_t i = begin; i < end; ++i) {
-                const float* row = values_.data() + i * width;
-                for (std::size_t k = 0; k < width; ++k)
-                    if (!std::isnan(row[k])) ++count[k * key_ranges + (order_key(row[k]) >> key_shift)];
+        std::vector<std::array<Middle, 2>> middle(width);
+        std::vector<std::size_t> present(width, 0);
+        // One pass: counts the values by the `bits` of their keys above `shift`, among those whose
+        // keys start with a middle value's prefix (all of them in the first pass), then moves that
+        // middle value's prefix on by the bin its rank falls in, and its rank to within the bin.
+        const auto pass = [&](unsigned shift, unsigned bits, bool first) {
+            const std::size_t bins = std::size_t(1) << bits, stride = bins + 16;  // kKeyStride's reason
+            const std::uint32_t mask = std::uint32_t(bins - 1);
+            // counts 2k and 2k + 1: column k's middle values (one count where they share a prefix)
+            std::vector<std::size_t> slot(2 * width);
+            std::size_t slots = 0;
+            for (std::size_t k = 0; k < width; ++k) {
+                slot[2 * k] = slots++;
+                slot[2 * k + 1] = first || middle[k][0].prefix == middle[k][1].prefix ? slot[2 * k] : slots++;
             }
-        });
-        std::vector<std::uint32_t>& counts = part_counts[0];
-        for (std::size_t p = 1; p < part_counts.size(); ++p)
-            for (std::size_t c = 0; c < counts.size(); ++c) counts[c] += part_counts[p][c];
-        // Per column: the ranks of the lower and upper middle values, the ranges they lie in, and
-        // how many values lie below the lower range.
-        std::vector<std::size_t> present(width, 0), low_range(width), high_range(width), below(width),
-            low_rank(width), high_rank(width);
-        for (std::size_t k = 0; k < width; ++k) {
-            const std::uint32_t* count = counts.data() + k * key_ranges;
-            for (std::size_t r = 0; r < key_ranges; ++r) present[k] += count[r];
-            if (present[k] == 0) continue;
-            low_rank[k] = (present[k] - 1) / 2;
-            high_rank[k] = present[k] / 2;
-            std::size_t seen = 0, r = 0;
-            while (seen + count[r] <= low_rank[k]) seen += count[r++];
-            low_range[k] = r;
-            below[k] = seen;
-            while (seen + count[r] <= high_rank[k]) seen += count[r++];
-            high_range[k] = r;
-        }
-        // Pass 2: each part keeps its rows' values in the middle ranges. The median is a value, so
-        // the order in which the parts' values are put together does not matter.
-        std::vector<std::vector<std::vector<float>>> part_middle(static_cast<std::size_t>(parts), std::vector<std::vector<float>>(width));
-        cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
-            std::vector<std::vector<float>>& middle = part_middle[std::size_t(part)];
-            const auto [begin, end] = rows_of(part, count_of_parts);
-            for (std::size_t i = begin; i < end; ++i) {
-                const float* row = values_.data() + i * width;
-                for (std::size_t k = 0; k < width; ++k) {
-                    if (std::isnan(row[k])) continue;
-                    const std::size_t r = order_key(row[k]) >> key_shift;
-                    if (r >= low_range[k] && r <= high_range[k]) middle[k].push_back(row[k]);
+            std::vector<std::vector<std::uint32_t>> part_counts(static_cast<std::size_t>(parts));
+            if (first && !key_counts_.empty()) part_counts = {key_counts_};  // counted as the rows were read
+            else cpu::run_in_parts(parts, [&](int part, int count_of_parts) {
+                std::vector<std::uint32_t>& count = part_counts[std::size_t(part)];
+                count.assign(slots * stride, 0);
+                const std::size_t begin = kept_ * std::size_t(part) / std::size_t(count_of_parts);
+                const std::size_t end = kept_ * std::size_t(part + 1) / std::size_t(count_of_parts);
+                for (std::size_t i = begin; i < end; ++i) {
+                    const float* row = values_.data() + i * width;
+                    for (std::size_t k = 0; k < width; ++k) {
+                        if (std::isnan(row[k])) continue;
+                        const std::uint32_t key = order_key(row[k]);
+                        const std::size_t bin = (key >> shift) & mask;
+                        if (first) {
+                            ++count[slot[2 * k] * stride + bin];
+                            continue;
+                        }
+                        const std::uint32_t start = key >> (shift + bits);
+                        if (start == middle[k][0].prefix) ++count[slot[2 * k] * stride + bin];
+                        else if (start == middle[k][1].prefix) ++count[slot[2 * k + 1] * stride + bin];
+                    }
+                }
+            });
+            std::vector<std::uint32_t>& counts = part_counts[0];
+            for (std::size_t p = 1; p < part_counts.size(); ++p)
+                for (std::size_t c = 0; c < counts.size(); ++c) counts[c] += part_counts[p][c];
+            for (std::size_t k = 0; k < width; ++k) {
+                if (first) {
+                    for (std::size_t b = 0; b < bins; ++b) present[k] += counts[slot[2 * k] * stride + b];
+                    middle[k][0].rank = present[k] == 0 ? 0 : (present[k] - 1) / 2;
+                    middle[k][1].rank = present[k] / 2;
+                }
+                if (present[k] == 0) continue;
+                for (std::size_t m = 0; m < 2; ++m) {
+                    const std::uint32_t* count = counts.data() + slot[2 * k + m] * stride;
+                    std::size_t b = 0;
+                    while (middle[k][m].rank >= count[b]) middle[k][m].rank -= count[b++];
+                    middle[k][m].prefix = (middle[k][m].prefix << bits) | std::uint32_t(b);
                 }
             }
-        });
+        };
+        pass(21, 11, true);
+        pass(10, 11, false);
+        pass(0, 10, false);
         for (std::size_t k = 0; k < width; ++k) {
             if (present[k] == 0) continue;
-            std::vector<float> values;
-            for (const auto& middle : part_middle) values.insert(values.end(), middle[k].begin(), middle[k].end());
-            const auto nth = [&](std::size_t rank) {
-                const auto at = values.begin() + std::ptrdiff_t(rank - below[k]);
-                std::nth_element(values.begin(), at, values.end());
-                return *at;
-            };
-            const float low = nth(low_rank[k]), high = nth(high_rank[k]);
-            result[k] = low_rank[k] == high_rank[k] ? low : static_cast<float>((double(low) + double(high)) / 2);
+            const float low = from_order_key(middle[k][0].prefix), high = from_order_key(middle[k][1].prefix);
+            result[k] = present[k] % 2 == 1 ? low : static_cast<float>((double(low) + double(high)) / 2);
         }
         return result;
     }
-
-    // The median's first step: 2048 ranges of keys, counted per column.
-    static constexpr unsigned key_shift = 21;
-    static constexpr std::size_t key_ranges = std::size_t(1) << (32 - key_shift);
 
     // A float's bits as an unsigned key in the same order as the floats (negative ones reversed).
     static std::uint32_t order_key(float value) {
         const auto bits = std::bit_cast<std::uint32_t>(value);
         return (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
+    }
+    // The medians' first pass: each column's values counted by the top kKeyBits of their keys, the
+    // columns' counts kKeyStride apart. (16 past a multiple of 4 KiB: at a multiple, the CPU would
+    // take each load of the next column's count to wait for the store of the last (4K aliasing),
+    // which made counting ten times slower.)
+    static constexpr unsigned kKeyBits = 11;
+    static constexpr std::size_t kKeyStride = (std::size_t(1) << kKeyBits) + 16;
+    void count_keys(const float* row) {
+        for (std::size_t k = 0; k < layout_.features.size(); ++k)
+            if (!std::isnan(row[k])) ++key_counts_[k * kKeyStride + (order_key(row[k]) >> (32 - kKeyBits))];
+    }
+
+    static float from_order_key(std::uint32_t key) {
+        return std::bit_cast<float>((key & 0x80000000u) ? (key & 0x7FFFFFFFu) : ~key);
     }
 
     // x from the rows' values and texts, as `data.columns` say; the rows as read when every column
@@ -765,10 +1036,10 @@ private:
                     continue;
                 }
                 if (options_.unseen_is_error)
-                    throw line_error(path_, lines_[i], layout_.field(layout_.features[k]) + ": " +
+                    throw line_error(path_, lines_[first_kept_ + i], layout_.field(layout_.features[k]) + ": " +
                                                            (text.empty() ? "a missing value" : "category " + quoted(text)) +
                                                            " that the model never saw (--strict)");
-                if (unseen_rows++ == 0) first_unseen_line = lines_[i], first_unseen = column.name;
+                if (unseen_rows++ == 0) first_unseen_line = lines_[first_kept_ + i], first_unseen = column.name;
             }
             offset += column.width();
         }
@@ -792,47 +1063,72 @@ private:
         return static_cast<float>(*value);
     }
 
+    // number() without the message: none where it would refuse the text.
+    std::optional<float> target_number(std::string_view text) const {
+        if (is_missing_value(text)) return std::nullopt;
+        const std::optional<double> value = field_number(text, layout_.delimiter);
+        if (!value || !(std::abs(*value) <= std::numeric_limits<float>::max())) return std::nullopt;
+        return static_cast<float>(*value);
+    }
+
     void read_regression_targets(Dataset& data, RowRange kept) const {
         data.target_names = {layout_.names[*layout_.target]};
-        std::vector<float> values;
-        for (std::size_t i = kept.begin; i < kept.end; ++i)
-            values.push_back(number(targets_[i], target_lines_[i], *layout_.target));
+        std::vector<float> values(target_.number.begin() + std::ptrdiff_t(kept.begin),
+                                  target_.number.begin() + std::ptrdiff_t(kept.end));
+        for (std::size_t i = kept.begin; i < kept.end; ++i) {
+            if (!std::isnan(target_.number[i])) continue;
+            const auto& refused = target_.not_numbers;
+            const auto at = std::lower_bound(refused.begin(), refused.end(), i,
+                                             [](const auto& entry, std::size_t row) { return entry.first < row; });
+            number(at->second, lines_[i], *layout_.target);  // throws
+        }
         data.y = matrix_from(std::move(values), 1);
     }
 
     // Class names are the model's when it has them, else the distinct labels of all rows, sorted.
     void read_class_labels(Dataset& data, const std::vector<std::string>& model_classes, RowRange kept) const {
-        std::vector<std::string> names(rows_);
-        for (std::size_t i = 0; i < rows_; ++i) names[i] = class_label(i);
+        const std::vector<std::string> names = class_labels();
         data.class_names = model_classes.empty() ? derive_class_names(names) : model_classes;
 
         const data::ClassIndex index(data.class_names);
+        std::vector<std::optional<std::int32_t>> class_of(names.size());
+        for (std::size_t t = 0; t < names.size(); ++t) class_of[t] = index.find(names[t]);
+        data.labels.reserve(kept.end - kept.begin);
         for (std::size_t i = kept.begin; i < kept.end; ++i) {
-            const std::optional<std::int32_t> label = index.find(names[i]);
-            if (!label)
-                throw line_error(path_, target_lines_[i], data::unknown_class_message(names[i], data.class_names));
-            data.labels.push_back(*label);
+            const std::uint32_t t = target_.label[i];
+            if (!class_of[t])
+                throw line_error(path_, lines_[i], data::unknown_class_message(names[t], data.class_names));
+            data.labels.push_back(*class_of[t]);
         }
         data.y = data::one_hot(data.labels, data.class_names.size());
     }
 
-    std::string class_label(std::size_t row) const {
-        const std::string_view text = targets_[row];
-        const std::size_t column = *layout_.target;
-        if (text.empty()) throw line_error(path_, target_lines_[row], layout_.field(column) + ": empty class label");
+    // The class name of each distinct label text. The texts are in the order they first show, so
+    // the first refused is the one a check of every row in order would name.
+    std::vector<std::string> class_labels() const {
+        std::vector<std::string> names(target_.texts.size());
+        for (std::size_t t = 0; t < names.size(); ++t) {
+            const std::string problem = label_problem(target_.texts[t]);
+            if (!problem.empty()) throw line_error(path_, lines_[target_.first_row[t]], problem);
+            names[t] = label_name(target_.texts[t]);
+        }
+        return names;
+    }
+
+    // Why a label cannot name a class, or "" when it can.
+    std::string label_problem(std::string_view text) const {
+        const std::string field = layout_.field(*layout_.target);
+        if (text.empty()) return field + ": empty class label";
         if (!data::valid_utf8(text))
-            throw line_error(path_, target_lines_[row],
-                             layout_.field(column) + ": class label " + quoted(text) +
-                                 " is not valid UTF-8 (save the file as UTF-8)");
+            return field + ": class label " + quoted(text) + " is not valid UTF-8 (save the file as UTF-8)";
         const std::optional<double> value = parse_number(text);
-        if (value && !std::isfinite(*value))
-            throw line_error(path_, target_lines_[row],
-                             layout_.field(column) + ": " + quoted(text) + " is not a finite number");
-        return label_name(text);
+        if (value && !std::isfinite(*value)) return field + ": " + quoted(text) + " is not a finite number";
+        return "";
     }
 
     // Sorted numerically when all labels are integers, else as text. Labels that are all numbers
     // but not all integers are a regression target that was read as classification by default.
+    // `names`: the class name of each of target_.texts.
     std::vector<std::string> derive_class_names(const std::vector<std::string>& names) const {
         const std::set<std::string> distinct(names.begin(), names.end());
         const std::string target_field = layout_.field(*layout_.target);
@@ -844,10 +1140,10 @@ private:
 
         const auto is_number = [](const std::string& name) { return parse_number(name).has_value(); };
         if (!std::all_of(distinct.begin(), distinct.end(), is_number)) return {distinct.begin(), distinct.end()};
-        for (std::size_t i = 0; i < rows_; ++i)
-            if (!integer_value(names[i]))
-                throw line_error(path_, target_lines_[i],
-                                 target_field + ": class label " + quoted(names[i]) +
+        for (std::size_t t = 0; t < names.size(); ++t)  // in the order they first show, as in the file
+            if (!integer_value(names[t]))
+                throw line_error(path_, lines_[target_.first_row[t]],
+                                 target_field + ": class label " + quoted(names[t]) +
                                      " is not an integer; for a numeric target use --task regression");
 
         std::vector<std::pair<long long, std::string>> by_value;
@@ -870,28 +1166,186 @@ private:
     std::vector<float> values_;  // row-major, kept rows × feature columns; NaN: missing, or text
     float* room_ = nullptr;      // a part's reader: where its rows go instead (write_rows_to)
     std::size_t room_capacity_ = 0;
+    const bool regression_;  // the target is a number, not a class
     std::vector<ColumnReading> reading_;  // one per feature column
-    std::vector<std::size_t> lines_;      // each kept row's line
-    std::vector<std::string_view> targets_;
-    std::vector<std::size_t> target_lines_;
+    std::vector<std::uint32_t> lines_;    // every row's line, kept or not (files stay under 2 GiB)
+    std::size_t first_kept_ = 0;          // the row the kept rows start at
+    TargetReading target_;
     std::vector<std::string> ids_;  // kept rows' LoadOptions::id_column
+    // add_simple: whether it may take a record (every feature column holds only numbers so far),
+    // how it takes each column (roles_), the rows it took since count_simple_rows, and its row
+    // when it writes no part's room.
+    bool simple_ = true;
+    std::vector<std::uint32_t> roles_;
+    std::size_t simple_rows_ = 0;
+    std::vector<float> simple_row_;
+    std::vector<std::uint32_t> key_counts_;  // count_keys_as_read: the medians' first counts, or empty
 };
+
+void refuse_too_large(std::size_t bytes, const std::string& path) {
+    if (bytes > kMaxFileBytes)
+        throw file_error(path,
+                         "larger than 2 GiB; nabla holds data sets in memory and does not read CSV files this big");
+}
 
 std::string read_csv_text(const std::string& path) {
     data::InputFile file(path);
     std::string text = file.read(kMaxFileBytes + 1);
-    if (text.size() > kMaxFileBytes)
-        throw file_error(path,
-                         "larger than 2 GiB; nabla holds data sets in memory and does not read CSV files this big");
+    refuse_too_large(text.size(), path);
     return text;
 }
 
-// Refuses binary data, and drops a UTF-8 byte order mark.
-void prepare_text(std::string& text, const std::string& path) {
-    if (text.find('\0') != std::string::npos)
-        throw file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
+// The text of a CSV file, and, where the file is mapped (MappedFile), where the text lies in it.
+struct Source {
+    std::string_view text;
+    const data::MappedFile* mapped = nullptr;
+    std::size_t offset = 0;  // text[0]'s place in the mapping (after a byte order mark)
+
+    void map_ahead(std::size_t begin, std::size_t end) const {
+        if (mapped) mapped->map_ahead(begin + offset, end + offset);
+    }
+    // Hands back the pages wholly inside text[begin, end); returns where what was handed back ends.
+    std::size_t release(std::size_t begin, std::size_t end) const {
+        if (!mapped) return end;
+        return mapped->release(begin + offset, end + offset) - offset;
+    }
+};
+
+// How far apart the readers hand back pages and report progress: often enough that little of the
+// text is held at once, seldom enough to cost nothing.
+constexpr std::size_t kStepBytes = std::size_t(4) << 20;
+
+Error binary_data_error(const std::string& path) {
+    return file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
+}
+
+// A NUL byte in text[begin, end) (binary data, not CSV text); with `lines`, the line ends in it are
+// counted as well. A mapped file's text is copied a piece at a time into a buffer that stays in the
+// CPU's cache: mapping it for one look at each byte would cost more than the copy.
+bool has_nul(const Source& source, std::size_t begin, std::size_t end, std::size_t* lines = nullptr) {
+    constexpr std::size_t kPieceBytes = std::size_t(256) << 10;
+    std::vector<char> buffer(source.mapped ? std::min(kPieceBytes, end - std::min(begin, end)) : 0);
+    for (std::size_t at = begin; at < end;) {
+        const std::size_t stop = std::min(end, at + kPieceBytes);
+        const char* piece = source.text.data() + at;
+        if (source.mapped) {
+            source.mapped->copy(source.offset + at, stop - at, buffer.data());
+            piece = buffer.data();
+        }
+        if (std::memchr(piece, '\0', stop - at)) return true;
+        if (lines) *lines += std::size_t(std::count(piece, piece + (stop - at), '\n'));
+        at = stop;
+    }
+    return false;
+}
+
+// Drops a UTF-8 byte order mark.
+Source without_byte_order_mark(Source source) {
     constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
-    if (text.starts_with(kByteOrderMark)) text.erase(0, kByteOrderMark.size());
+    if (source.text.starts_with(kByteOrderMark)) {
+        source.text.remove_prefix(kByteOrderMark.size());
+        source.offset += kByteOrderMark.size();
+    }
+    return source;
+}
+
+// Bytes of the text read, counted by every part's thread and reported (data::load_progress) by the
+// thread that started the load.
+class ReadProgress {
+public:
+    ReadProgress(const std::string& path, std::size_t total)
+        : path_(path), total_(total), report_(data::load_progress()) {}
+    void add(std::size_t bytes, bool reports) {
+        const std::size_t done = done_.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+        if (reports && report_ && done < total_) report_(path_, done, total_);
+    }
+    // The read is over (or failed): the display, if any, is cleared.
+    ~ReadProgress() {
+        if (report_) report_(path_, total_, total_);
+    }
+    void restart() { done_ = 0; }
+
+private:
+    std::atomic<std::size_t> done_{0};
+    const std::string& path_;
+    const std::size_t total_;
+    const data::LoadProgress& report_;
+};
+
+// Reads the records `reader` has left into `rows`: add_simple where it can, add() otherwise. Every
+// step it hands back the pages behind it and adds to the progress (`reports`: on this thread).
+void read_records(RecordReader& reader, CsvRows& rows, const Source& source, ReadProgress& progress, bool reports) {
+    const std::string_view text = reader.text();
+    std::size_t released = reader.position(), counted = released;
+    source.map_ahead(counted, std::min(text.size(), counted + kStepBytes));
+    Record record;
+    for (;;) {
+        std::size_t next = reader.position();
+        if (rows.add_simple(text, next, reader.line()))
+            reader.skip_line(next);
+        else if (reader.next(record))
+            rows.add(record);
+        else
+            break;
+        if (reader.position() - counted >= kStepBytes) {
+            progress.add(reader.position() - counted, reports);
+            counted = reader.position();
+            released = source.release(released, counted);
+            source.map_ahead(counted, std::min(text.size(), counted + kStepBytes));
+        }
+    }
+    progress.add(reader.position() - counted, reports);
+}
+
+// read_records of a mapped file's text[begin, end) (which starts a record, on line `line`), copied
+// through `pread` a window at a time into a buffer that stays in the CPU's cache: cheaper than
+// mapping the pages, which costs a page fault every few pages and their unmapping after. Each
+// window ends at a line end; a record that goes on past one (a quoted field with line ends in
+// it) is read again at the start of the next, with more text after it.
+void read_through_buffer(const Source& source, std::size_t begin, std::size_t end, std::size_t line,
+                         bool more_follows, const std::string& path, char delimiter, CsvRows& rows,
+                         ReadProgress& progress, bool reports) {
+    constexpr std::size_t kWindowBytes = std::size_t(1) << 20;
+    std::vector<char> buffer;
+    std::size_t held = 0;  // bytes at the start of the buffer that are still to be read as records
+    Record record;
+    for (std::size_t next = begin; next < end;) {
+        const std::size_t more = std::min(kWindowBytes, end - next);
+        if (buffer.size() < held + more) buffer.resize(held + more);
+        source.mapped->copy(source.offset + next, more, buffer.data() + held);
+        next += more;
+        held += more;
+        const bool last = next == end;
+        std::size_t window = held;
+        if (!last) {
+            const void* line_end = ::memrchr(buffer.data(), '\n', held);
+            if (!line_end) continue;  // a line longer than the buffer: read on
+            window = std::size_t(static_cast<const char*>(line_end) - buffer.data()) + 1;
+        }
+        const std::string_view text(buffer.data(), window);
+        RecordReader reader(text, path, delimiter, 0, window, line, !last || more_follows);
+        std::size_t done = 0;  // where the record being read starts
+        try {
+            for (;;) {
+                done = reader.position();
+                line = reader.line();
+                std::size_t after = done;
+                if (rows.add_simple(text, after, line))
+                    reader.skip_line(after);
+                else if (reader.next(record))
+                    rows.add(record);
+                else
+                    break;
+            }
+            done = window;
+            line = reader.line();
+        } catch (const CutInQuotes&) {
+            if (last) throw;  // the part ends inside quotes
+        }
+        progress.add(done, reports);
+        std::memmove(buffer.data(), buffer.data() + done, held - done);
+        held -= done;
+    }
 }
 
 // The first two records of a file, which tell whether the first is a header.
@@ -926,11 +1380,16 @@ bool is_missing_value(std::string_view text) {
 namespace {
 
 // The records of text[begin, end) (which starts a record, on line `line`) read by the threads at the
-// same time, each a part of it cut at a line end, into `rows`. Only for text without quotes, where
-// every line end ends a record, and rows kept as read. The parts' rows are written in place, each
-// part into room for as many rows as it has lines; the first error in the file is the one thrown.
-void read_in_parts(std::string& text, std::size_t begin, std::size_t line, const std::string& path, char delimiter,
-                   const Layout& layout, const LoadOptions& options, CsvRows& rows, int parts) {
+// same time, each a part of it cut at a line end, into `rows`, which keeps rows as read. A first pass
+// counts each part's line ends (and refuses NUL bytes); each part's rows are then written in place,
+// into room for as many rows as it has lines. The first error in the file is the one thrown.
+// A part is read as if its cut were between records, which only a line end inside a quoted field
+// belies: the part before it then ends inside quotes. False then, for the caller to read the text
+// in one part (the rows read here are left over).
+bool read_in_parts(const Source& source, std::size_t begin, std::size_t line, const std::string& path,
+                   char delimiter, const Layout& layout, const LoadOptions& options, CsvRows& rows, int parts,
+                   ReadProgress& progress) {
+    const std::string_view text = source.text;
     std::vector<std::size_t> cut(static_cast<std::size_t>(parts) + 1, text.size());
     cut[0] = begin;
     for (std::size_t p = 1; p < std::size_t(parts); ++p) {
@@ -939,68 +1398,121 @@ void read_in_parts(std::string& text, std::size_t begin, std::size_t line, const
         cut[p] = line_end == std::string::npos ? text.size() : line_end + 1;
     }
     std::vector<std::size_t> line_ends(static_cast<std::size_t>(parts), 0);
-    cpu::run_in_parts(parts, [&](int p, int) {
-        line_ends[std::size_t(p)] = std::size_t(std::count(text.begin() + std::ptrdiff_t(cut[std::size_t(p)]),
-                                                           text.begin() + std::ptrdiff_t(cut[std::size_t(p) + 1]), '\n'));
+    std::vector<char> binary(static_cast<std::size_t>(parts), 0);
+    cpu::run_in_parts(parts, [&](int part, int) {
+        const std::size_t p = std::size_t(part);
+        binary[p] = has_nul(source, cut[p], cut[p + 1], &line_ends[p]);
     });
+    if (std::find(binary.begin(), binary.end(), 1) != binary.end()) throw binary_data_error(path);
     std::size_t room = 0;
-    for (const std::size_t n : line_ends) room += n + 1;  // a last line may have no line end
+    // Room for a row per line end: a part ends just after one, but where it ends the text, its last
+    // line may have none.
+    const auto room_of = [&](std::size_t p) { return line_ends[p] + (cut[p + 1] == text.size() ? 1 : 0); };
+    for (std::size_t p = 0; p < std::size_t(parts); ++p) room += room_of(p);
     float* start = rows.make_room(room);
+    // Counts for the medians as the rows are read, where there are enough rows for a pass of their
+    // own to cost more than the counts' memory.
+    const bool count_keys = room >= (std::size_t(1) << 16);
+    if (count_keys) rows.count_keys_as_read();
     std::vector<CsvRows> part_rows;
     part_rows.reserve(std::size_t(parts));
     std::vector<std::size_t> first_line(static_cast<std::size_t>(parts), line);
     for (std::size_t p = 0, offset = 0; p < std::size_t(parts); ++p) {
         if (p > 0) first_line[p] = first_line[p - 1] + line_ends[p - 1];
         part_rows.emplace_back(path, layout, options);
-        part_rows.back().write_rows_to(start + offset * layout.features.size(), line_ends[p] + 1);
-        offset += line_ends[p] + 1;
+        part_rows.back().write_rows_to(start + offset * layout.features.size(), room_of(p));
+        if (count_keys) part_rows.back().count_keys_as_read();
+        offset += room_of(p);
     }
     std::vector<std::exception_ptr> failed(static_cast<std::size_t>(parts));
+    std::vector<char> cut_in_quotes(static_cast<std::size_t>(parts), 0);
     cpu::run_in_parts(parts, [&](int part, int) {
         const std::size_t p = std::size_t(part);
         try {
-            RecordReader reader(text, path, delimiter, cut[p], cut[p + 1], first_line[p]);
-            for (Record record; reader.next(record);) part_rows[p].add(record);
+            const bool more_follows = cut[p + 1] != text.size();
+            if (source.mapped) {
+                read_through_buffer(source, cut[p], cut[p + 1], first_line[p], more_follows, path, delimiter,
+                                    part_rows[p], progress, p == 0);
+            } else {
+                RecordReader reader(text, path, delimiter, cut[p], cut[p + 1], first_line[p], more_follows);
+                read_records(reader, part_rows[p], source, progress, p == 0);
+            }
+        } catch (const CutInQuotes&) {
+            cut_in_quotes[p] = 1;
         } catch (...) {
             failed[p] = std::current_exception();
         }
     });
-    for (const std::exception_ptr& error : failed)
-        if (error) std::rethrow_exception(error);
+    for (std::size_t p = 0; p < std::size_t(parts); ++p) {  // every part up to p began at a record
+        if (cut_in_quotes[p]) return false;
+        if (failed[p]) std::rethrow_exception(failed[p]);
+    }
     for (CsvRows& part : part_rows) rows.append(std::move(part));
     rows.trim();
+    return true;
 }
 
-// The records from the reader's position to the end of the text, into `rows`: large text without
-// quotes by all the threads at once, a part each.
-void read_rest(std::string& text, RecordReader& reader, const std::string& path, char delimiter, const Layout& layout,
-               const LoadOptions& options, CsvRows& rows) {
-    constexpr std::size_t kPartBytes = std::size_t(1) << 20;
-    const std::size_t rest = reader.position(), bytes = text.size() - rest;
-    const int parts = int(std::min<std::size_t>(std::size_t(cpu::split_parts()), bytes / kPartBytes));
-    if (parts > 1 && rows.keeps_every_row() && text.find('"', rest) == std::string::npos)
-        read_in_parts(text, rest, reader.line(), path, delimiter, layout, options, rows, parts);
-    else
-        for (Record record; reader.next(record);) rows.add(record);
+// The records of source.text from `begin` (a record's start, on line `line`) to its end, into `rows`:
+// in parts (read_in_parts) where every row is kept as read, a part a thread; else, or when a cut
+// fell inside a quoted field, by one thread, `rows` first started over (`start_rows`).
+void read_rest(const Source& source, std::size_t begin, std::size_t line, const std::string& path, char delimiter,
+               const Layout& layout, const LoadOptions& options, std::optional<CsvRows>& rows,
+               const std::function<void()>& start_rows) {
+    const std::string_view text = source.text;
+    ReadProgress progress(path, text.size() - begin);
+    constexpr std::size_t kPartBytes = std::size_t(1) << 20;  // at least, a part
+    const int parts = int(std::clamp<std::size_t>((text.size() - begin) / kPartBytes, 1, std::size_t(cpu::split_parts())));
+    if (rows->keeps_every_row()) {
+        if (read_in_parts(source, begin, line, path, delimiter, layout, options, *rows, parts, progress)) return;
+        // A cut fell inside a quoted field (or a quoted field is never closed): one part, from the start.
+        rows.reset();
+        start_rows();
+        progress.restart();
+    } else if (has_nul(source, begin, text.size())) {
+        throw binary_data_error(path);
+    }
+    RecordReader reader(text, path, delimiter, begin, text.size(), line, false);
+    read_records(reader, *rows, source, progress, true);
+}
+
+// The CSV reader, on text in memory or mapped.
+Dataset parse_text(Source source, const std::string& path, const LoadOptions& options) {
+    source = without_byte_order_mark(source);
+    const std::string_view text = source.text;
+    const char delimiter = options.delimiter.value_or(detect_delimiter(text));
+    RecordReader reader(text, path, delimiter);
+    Opening opening;
+    std::optional<Layout> layout;
+    std::optional<CsvRows> rows;
+    // The opening rows, read before the rest; an error in them is only the one reported when no
+    // NUL byte (binary data) shows anywhere.
+    const auto start_rows = [&] {
+        rows.emplace(path, *layout, options);
+        if (!opening.has_header) rows->add(opening.first);
+        if (opening.has_second) rows->add(opening.second);
+    };
+    try {
+        opening = read_opening(reader, path, delimiter);
+        if (opening.first.fields.size() == 1 && !options.delimiter && data::expected_features(options) != 1u)
+            throw file_error(path, "only one column: no comma, semicolon, tab or pipe between the fields of its "
+                                   "first line (give the separator with --delimiter)");
+        layout = make_layout(path, opening.first, opening.has_header, options);
+        layout->delimiter = delimiter;
+        start_rows();
+    } catch (const Error&) {
+        if (has_nul(source, 0, text.size())) throw binary_data_error(path);
+        throw;
+    }
+    const std::size_t rest = reader.position();
+    if (has_nul(source, 0, rest)) throw binary_data_error(path);
+    read_rest(source, rest, reader.line(), path, delimiter, *layout, options, rows, start_rows);
+    return std::move(*rows).finish();
 }
 
 }  // namespace
 
 Dataset data::parse_csv(std::string text, const std::string& path, const LoadOptions& options) {
-    prepare_text(text, path);
-    const char delimiter = options.delimiter.value_or(detect_delimiter(text));
-    RecordReader reader(text, path, delimiter);
-    const Opening opening = read_opening(reader, path, delimiter);
-    if (opening.first.fields.size() == 1 && !options.delimiter && data::expected_features(options) != 1u)
-        throw file_error(path, "only one column: no comma, semicolon, tab or pipe between the fields of its first "
-                               "line (give the separator with --delimiter)");
-    Layout layout = make_layout(path, opening.first, opening.has_header, options);
-    layout.delimiter = delimiter;
-    CsvRows rows(path, layout, options);
-    if (!opening.has_header) rows.add(opening.first);
-    if (opening.has_second) rows.add(opening.second);
-    read_rest(text, reader, path, delimiter, layout, options, rows);
-    return std::move(rows).finish();
+    return parse_text(Source{text}, path, options);
 }
 
 char data::csv_delimiter(std::string_view opening, const LoadOptions& options) {
@@ -1009,33 +1521,48 @@ char data::csv_delimiter(std::string_view opening, const LoadOptions& options) {
 
 Dataset data::parse_csv_part(std::string opening, std::string text, std::size_t line, const std::string& path,
                              const LoadOptions& options) {
-    prepare_text(opening, path);
-    if (text.find('\0') != std::string::npos)
-        throw file_error(path, "holds NUL bytes, so it is binary data, not CSV text");
-    const char delimiter = csv_delimiter(opening, options);
-    RecordReader opening_reader(opening, path, delimiter);
+    if (opening.find('\0') != std::string::npos || text.find('\0') != std::string::npos)
+        throw binary_data_error(path);
+    const Source opening_source = without_byte_order_mark(Source{opening});
+    const char delimiter = csv_delimiter(opening_source.text, options);
+    RecordReader opening_reader(opening_source.text, path, delimiter);
     const Opening first = read_opening(opening_reader, path, delimiter);
     Layout layout = make_layout(path, first.first, first.has_header, options);
     layout.delimiter = delimiter;
-    CsvRows rows(path, layout, options);
-    RecordReader reader(text, path, delimiter, 0, text.size(), line);
-    read_rest(text, reader, path, delimiter, layout, options, rows);
-    return std::move(rows).finish();
+    std::optional<CsvRows> rows;
+    const auto start_rows = [&] { rows.emplace(path, layout, options); };
+    start_rows();
+    read_rest(Source{text}, 0, line, path, delimiter, layout, options, rows, start_rows);
+    return std::move(*rows).finish();
 }
 
 std::size_t data::count_csv_rows(const std::string& path) {
-    std::string text = read_csv_text(path);
-    prepare_text(text, path);
-    const char delimiter = detect_delimiter(text);
-    RecordReader reader(text, path, delimiter);
+    const std::unique_ptr<MappedFile> mapped = MappedFile::open(path);
+    std::string read;
+    if (!mapped) read = read_csv_text(path);
+    Source source = mapped ? Source{mapped->text(), mapped.get()} : Source{read};
+    refuse_too_large(source.text.size(), path);
+    if (has_nul(source, 0, source.text.size())) throw binary_data_error(path);
+    source = without_byte_order_mark(source);
+    const char delimiter = detect_delimiter(source.text);
+    RecordReader reader(source.text, path, delimiter);
     const Opening opening = read_opening(reader, path, delimiter);
     std::size_t rows = (opening.has_header ? 0 : 1) + (opening.has_second ? 1 : 0);
-    for (Record record; reader.next(record);) ++rows;
+    std::size_t released = 0;
+    for (Record record; reader.next(record);) {
+        ++rows;
+        if (reader.position() - released >= kStepBytes) released = source.release(released, reader.position());
+    }
     return rows;
 }
 
 Dataset load_csv(const std::string& path, const LoadOptions& options) {
-    return data::parse_csv(read_csv_text(path), path, options);
+    if (const std::unique_ptr<data::MappedFile> mapped = data::MappedFile::open(path)) {
+        refuse_too_large(mapped->text().size(), path);
+        return parse_text(Source{mapped->text(), mapped.get()}, path, options);
+    }
+    const std::string text = read_csv_text(path);
+    return parse_text(Source{text}, path, options);
 }
 
 }  // namespace nabla

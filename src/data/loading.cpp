@@ -1,5 +1,9 @@
 #include "data/loading.hpp"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -139,6 +143,79 @@ std::size_t InputFile::skip(std::size_t count) {
         if (got < wanted) break;  // the end of the file
     }
     return skipped;
+}
+
+std::unique_ptr<MappedFile> MappedFile::open(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return nullptr;
+    struct stat info {};
+    unsigned char magic[2] = {};
+    void* data = MAP_FAILED;
+    const bool plain = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0 &&
+                       !(::pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b);
+    if (plain) data = ::mmap(nullptr, std::size_t(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (data == MAP_FAILED) {
+        ::close(fd);
+        return nullptr;
+    }
+    ::madvise(data, std::size_t(info.st_size), MADV_SEQUENTIAL);  // read ahead, for each part's thread
+    return std::unique_ptr<MappedFile>(new MappedFile(fd, data, std::size_t(info.st_size)));
+}
+
+MappedFile::~MappedFile() {
+    ::munmap(data_, size_);
+    ::close(fd_);
+}
+
+namespace {
+std::size_t page_size() {
+    static const auto page = std::size_t(::sysconf(_SC_PAGESIZE));
+    return page;
+}
+}  // namespace
+
+void MappedFile::map_ahead(std::size_t begin, std::size_t end) const {
+#ifndef MADV_POPULATE_READ
+    constexpr int MADV_POPULATE_READ = 22;  // Linux 5.14; older kernels refuse it, and pages fault in as read
+#endif
+    const std::size_t first = begin / page_size() * page_size(), last = std::min(end, size_);
+    if (first < last) ::madvise(static_cast<char*>(data_) + first, last - first, MADV_POPULATE_READ);
+}
+
+void MappedFile::copy(std::size_t offset, std::size_t count, char* into) const {
+    while (count > 0) {
+        const ssize_t got = ::pread(fd_, into, count, off_t(offset));
+        if (got <= 0) {  // the file shrank under the mapping, or cannot be read: read through it instead
+            std::memcpy(into, static_cast<const char*>(data_) + offset, count);
+            return;
+        }
+        into += got;
+        offset += std::size_t(got);
+        count -= std::size_t(got);
+    }
+}
+
+std::size_t MappedFile::release(std::size_t begin, std::size_t end) const {
+    const std::size_t page = page_size();
+    const std::size_t first = (begin + page - 1) / page * page, last = std::min(end, size_) / page * page;
+    if (first >= last) return begin;
+    ::madvise(static_cast<char*>(data_) + first, last - first, MADV_DONTNEED);
+    return last;
+}
+
+namespace {
+LoadProgress& progress_report() {
+    static LoadProgress report;
+    return report;
+}
+}  // namespace
+
+void set_load_progress(LoadProgress report) {
+    progress_report() = std::move(report);
+}
+
+const LoadProgress& load_progress() {
+    return progress_report();
 }
 
 RowRange rows_to_keep(const std::optional<RowRange>& rows, std::size_t total, const std::string& path) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,47 @@ private:
     std::string path_;
     void* file_;  // gzFile, kept out of this header so that users need not include zlib.h
 };
+
+// A plain file's bytes mapped into memory, read-only, and open for pread: the text is parsed where
+// the kernel's page cache holds it (with the pages the parser has passed handed back), or copied a
+// little at a time, so that a file much larger than the data parsed from it never sits in memory
+// whole.
+class MappedFile {
+public:
+    // None where InputFile must read the file instead: gzip data, an empty file, or anything that
+    // is not a regular file or cannot be mapped (InputFile then names what is wrong with it).
+    static std::unique_ptr<MappedFile> open(const std::string& path);
+    ~MappedFile();
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+
+    std::string_view text() const { return {static_cast<const char*>(data_), size_}; }
+
+    // Maps the pages of text()[begin, end) at once, ahead of reading them (one system call instead
+    // of a page fault every few pages).
+    void map_ahead(std::size_t begin, std::size_t end) const;
+
+    // Drops the pages wholly inside text()[begin, end) from this process (a page touched again is
+    // read back from the file); returns where the dropped stretch ends, or begin when it was none.
+    std::size_t release(std::size_t begin, std::size_t end) const;
+
+    // Copies text()[offset, offset + count) into `into` without mapping it, for a pass that only
+    // looks at each byte once.
+    void copy(std::size_t offset, std::size_t count, char* into) const;
+
+private:
+    MappedFile(int fd, void* data, std::size_t size) : fd_(fd), data_(data), size_(size) {}
+    int fd_;
+    void* data_;
+    std::size_t size_;
+};
+
+// Progress through a large file being read: its path, and bytes done of all, now and then, on the
+// thread that started the load (done == total at the end). Empty (the default): none is reported.
+// The command line sets it to draw a progress line on a terminal (tools/progress.hpp).
+using LoadProgress = std::function<void(const std::string& path, std::size_t done, std::size_t total)>;
+void set_load_progress(LoadProgress report);
+const LoadProgress& load_progress();
 
 // y for classification: row i is the one-hot encoding of labels[i].
 Matrix<float> one_hot(const std::vector<std::int32_t>& labels, std::size_t classes);
