@@ -1399,10 +1399,17 @@ bool read_in_parts(const Source& source, std::size_t begin, std::size_t line, co
     }
     std::vector<std::size_t> line_ends(static_cast<std::size_t>(parts), 0);
     std::vector<char> binary(static_cast<std::size_t>(parts), 0);
+    std::vector<std::exception_ptr> unread(static_cast<std::size_t>(parts));  // a file that could not be read
     cpu::run_in_parts(parts, [&](int part, int) {
         const std::size_t p = std::size_t(part);
-        binary[p] = has_nul(source, cut[p], cut[p + 1], &line_ends[p]);
+        try {
+            binary[p] = has_nul(source, cut[p], cut[p + 1], &line_ends[p]);
+        } catch (...) {
+            unread[p] = std::current_exception();
+        }
     });
+    for (const std::exception_ptr& e : unread)
+        if (e) std::rethrow_exception(e);
     if (std::find(binary.begin(), binary.end(), 1) != binary.end()) throw binary_data_error(path);
     std::size_t room = 0;
     // Room for a row per line end: a part ends just after one, but where it ends the text, its last

@@ -159,7 +159,7 @@ std::unique_ptr<MappedFile> MappedFile::open(const std::string& path) {
         return nullptr;
     }
     ::madvise(data, std::size_t(info.st_size), MADV_SEQUENTIAL);  // read ahead, for each part's thread
-    return std::unique_ptr<MappedFile>(new MappedFile(fd, data, std::size_t(info.st_size)));
+    return std::unique_ptr<MappedFile>(new MappedFile(path, fd, data, std::size_t(info.st_size)));
 }
 
 MappedFile::~MappedFile() {
@@ -185,10 +185,9 @@ void MappedFile::map_ahead(std::size_t begin, std::size_t end) const {
 void MappedFile::copy(std::size_t offset, std::size_t count, char* into) const {
     while (count > 0) {
         const ssize_t got = ::pread(fd_, into, count, off_t(offset));
-        if (got <= 0) {  // the file shrank under the mapping, or cannot be read: read through it instead
-            std::memcpy(into, static_cast<const char*>(data_) + offset, count);
-            return;
-        }
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw file_error(path_, std::string("cannot read: ") + std::strerror(errno));
+        if (got == 0) throw file_error(path_, "became shorter while it was read (another program changed it)");
         into += got;
         offset += std::size_t(got);
         count -= std::size_t(got);

@@ -81,11 +81,14 @@ public:
     std::size_t release(std::size_t begin, std::size_t end) const;
 
     // Copies text()[offset, offset + count) into `into` without mapping it, for a pass that only
-    // looks at each byte once.
+    // looks at each byte once. Error naming the file if it cannot be read, or has become shorter
+    // since it was opened (reading the mapping there would end the process with SIGBUS).
     void copy(std::size_t offset, std::size_t count, char* into) const;
 
 private:
-    MappedFile(int fd, void* data, std::size_t size) : fd_(fd), data_(data), size_(size) {}
+    MappedFile(std::string path, int fd, void* data, std::size_t size)
+        : path_(std::move(path)), fd_(fd), data_(data), size_(size) {}
+    std::string path_;
     int fd_;
     void* data_;
     std::size_t size_;
