@@ -47,7 +47,7 @@ stage "ThreadSanitizer" bash scripts/test-tsan.sh
 stage "AddressSanitizer and UBSan" asan_ubsan
 stage "Python package (pytest; scikit-learn's estimator checks)" bash scripts/test-python.sh
 stage "bad inputs: one-line errors, no file left" bash -c 'bash scripts/bad-inputs.sh >/dev/null'
-stage "fuzzers, a minute each" bash scripts/fuzz.sh 60
+stage "fuzzers, 45 s each" bash scripts/fuzz.sh 45
 stage "API docs (any warning fails)" doxygen Doxyfile
 
 echo
