@@ -7,14 +7,6 @@
 
 namespace nabla::cpu {
 
-namespace {
-
-bool finite(const float* p, std::size_t count) {
-    return std::all_of(p, p + count, [](float v) { return std::isfinite(v); });
-}
-
-}  // namespace
-
 TrainingBackend::TrainingBackend(Network<float>& net, const Dataset& data, const TrainOptions& options,
                                  std::size_t batch, Communicator& processes, std::size_t first, bool overlap)
     : net_(net),
@@ -46,7 +38,7 @@ void TrainingBackend::step(const Batch& batch) {
     const StepResult result = cpu::step(net_, optimizer_, ws_, grads_, x_.data.data(), y_.data.data(), m, batch.global,
                                         batch.learning_rate, dropout, clip_norm_, processes_, overlap_, classification_);
     const bool loss_finite = std::isfinite(result.loss);
-    const bool weights_finite = loss_finite || finite(net_.parameters().data(), net_.parameters().size());
+    const bool weights_finite = loss_finite || parameters_finite(net_);
     outcomes_.push_back({result.loss, result.correct, judge_step(loss_finite, weights_finite, skip_batches_, skipped_in_a_row_)});
 }
 

@@ -141,7 +141,7 @@ std::function<void(std::size_t)> training_steps(const Network<float>& net, const
             run->step(batch);
             ++taken;
         }
-        run->records(0, 0);  // waits for the steps
+        run->wait();
     };
 }
 

@@ -51,13 +51,14 @@ public:
     void step(std::size_t n) { step(n, n); }
     // The records of `count` steps of the epoch from step `begin`, once they have run.
     std::vector<StepRecord> records(std::size_t begin, std::size_t count) const;
+    // Until the queued steps have run.
+    void wait() const;
     // The optimizer's moments and step count into (or from) a checkpoint's state.
     void save_optimizer(TrainingState& state) const;
     void restore_optimizer(const TrainingState& state);
 
 private:
     void enqueue_step(std::size_t n, std::size_t global);
-    void wait() const;  // until the queued steps have run
 
     Stream stream_;
     StepRules rules_;

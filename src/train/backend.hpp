@@ -64,6 +64,9 @@ public:
     virtual Matrix<float> predict(const Matrix<float>& x) = 0;
 };
 
+// Whether every parameter of net is finite.
+bool parameters_finite(const Network<float>& net);
+
 // "layer 2 weights" for the first layer whose weights, biases or (given ws, of its last batch)
 // outputs are not finite, else "the loss of the outputs": where a divergence shows first.
 std::string first_non_finite(const Network<float>& net, const Workspace<float>* ws);

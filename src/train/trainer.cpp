@@ -104,7 +104,6 @@ bool finite(const float* p, std::size_t count) {
     return std::all_of(p, p + count, [](float v) { return std::isfinite(v); });
 }
 
-bool parameters_finite(const Network<float>& net) { return finite(net.parameters().data(), net.parameters().size()); }
 
 // A step given to the backend whose outcome the loop has not taken yet.
 struct Pending {
@@ -114,6 +113,8 @@ struct Pending {
 };
 
 }  // namespace
+
+bool parameters_finite(const Network<float>& net) { return finite(net.parameters().data(), net.parameters().size()); }
 
 std::string first_non_finite(const Network<float>& net, const Workspace<float>* ws) {
     for (std::size_t l = 0; l < net.depth(); ++l) {
