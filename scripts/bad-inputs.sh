@@ -187,6 +187,9 @@ case_row ".nbd: format version 9" predict --model model.nabla --data version-9.n
 cp good.nbd huge-rows.nbd && u64 $((1 << 61)) | patch huge-rows.nbd 24 && reseal_nbd_header huge-rows.nbd
 case_row ".nbd: header declaring 2^61 rows" train --data huge-rows.nbd --save out.nabla
 case_row ".nbd: --target other than converted with" train --data good.nbd --target x1 --save out.nabla
+case_row ".nbd: a flipped byte in the rows, streamed" train --data flipped-rows.nbd --stream --save out.nabla
+case_row "--stream on a CSV file" train --data good.csv --stream --save out.nabla
+case_row "--stream with --val-split" train --data good.nbd --stream --val-split 0.2 --save out.nabla
 case_row ".nbd: a directory as output" convert --data good.csv --output .
 case_row ".nbd: convert to standard output" convert --data good.csv --output -
 case_row ".nbd: convert over its own data" convert --data good.csv --output good.csv

@@ -137,3 +137,55 @@ TEST_F(CliNbd, PredictWritesTheSameRowsPartByPart) {
 }
 
 }  // namespace
+
+namespace {
+
+using namespace cli_test;
+
+// train --stream: the whole run through the program (a test set watched, a checkpoint kept, the
+// model then evaluated), classification and regression, and learning about what a run in memory learns.
+TEST_F(CliNbd, StreamedTrainingLearnsWhatTrainingInMemoryLearns) {
+    write_table("train.csv", 3000, 11);
+    write_table("test.csv", 500, 12);
+    succeeds({"convert", "--data", "train.csv", "--output", "train.nbd", "--ignore", "id"});
+    const Args flags = {"--hidden", "16", "--epochs", "8", "--batch", "32", "--quiet", "--test", "test.csv", "--ignore", "id"};
+    succeeds(concat({"train", "--data", "train.nbd", "--stream", "--save", "streamed.nabla", "--checkpoint", "run"}, flags));
+    succeeds(concat({"train", "--data", "train.nbd", "--save", "in-memory.nabla"}, flags));
+    const auto accuracy = [&](const char* model) {
+        return printed_json(succeeds({"eval", "--model", model, "--data", "test.csv", "--json"}))["accuracy"].get<double>();
+    };
+    EXPECT_GT(accuracy("in-memory.nabla"), 0.85);
+    EXPECT_NEAR(accuracy("streamed.nabla"), accuracy("in-memory.nabla"), 0.03);
+    EXPECT_TRUE(std::filesystem::exists(path("run/checkpoint.nabla")));
+    // The standardisation convert stored is the one a run in memory fits.
+    const nabla::Model streamed = nabla::load_model(path("streamed.nabla")), in_memory = nabla::load_model(path("in-memory.nabla"));
+    EXPECT_EQ(streamed.preprocessing.offset, in_memory.preprocessing.offset);
+    EXPECT_EQ(streamed.preprocessing.scale, in_memory.preprocessing.scale);
+
+    write("regression.csv", regression_csv());
+    succeeds({"convert", "--data", "regression.csv", "--task", "regression", "--output", "regression.nbd"});
+    const Args regression = {"--hidden", "16", "--epochs", "200", "--batch", "8", "--quiet", "--seed", "3"};
+    succeeds(concat({"train", "--data", "regression.nbd", "--stream", "--save", "r-streamed.nabla"}, regression));
+    succeeds(concat({"train", "--data", "regression.nbd", "--save", "r-in-memory.nabla"}, regression));
+    const auto rmse = [&](const char* model) {
+        return printed_json(succeeds({"eval", "--model", model, "--data", "regression.csv", "--json"}))["rmse"].get<double>();
+    };
+    EXPECT_LT(rmse("r-streamed.nabla"), 1.5 * rmse("r-in-memory.nabla") + 0.05);
+}
+
+TEST_F(CliNbd, WhatAStreamCannotDoIsRefusedInOneLine) {
+    write_table("train.csv", 300, 13);
+    succeeds({"convert", "--data", "train.csv", "--output", "train.nbd", "--ignore", "id"});
+    expect_refused({"train", "--data", "train.csv", "--stream", "--save", "m.nabla"},
+                   {"--stream reads a .nbd file, and train.csv is not one", "nabla convert"});
+    expect_refused({"train", "--data", "train.nbd", "--stream", "--val-split", "0.2", "--save", "m.nabla"},
+                   {"--val-split cannot hold rows out of a stream", "--test"});
+    expect_refused({"train", "--data", "train.nbd", "--max-memory", "4K", "--save", "m.nabla"},
+                   {"train.nbd: its rows take", "train with --stream"});
+    succeeds(concat(train_args("train.csv", "m.nabla", kQuickTraining), {"--ignore", "id"}));
+    succeeds({"convert", "--data", "train.csv", "--model", "m.nabla", "--ignore", "id", "--output", "for-model.nbd"});
+    expect_refused({"train", "--data", "for-model.nbd", "--stream", "--save", "m2.nabla"},
+                   {"for-model.nbd: has no stored statistics", "--no-standardize"});
+}
+
+}  // namespace

@@ -9,10 +9,13 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
+#include <filesystem>
 #include <thread>
+#include <unistd.h>
 
 #include "nabla/trainer.hpp"
 #include "train/rows_held.hpp"
+#include "train/streamed_training.hpp"
 
 #include "blobs.hpp"
 
@@ -120,6 +123,49 @@ TEST(DataParallel, ProcessesTogetherTrainTheWeightsOfOne) {
             }
         }
     }
+}
+
+// Streamed from a .nbd file (train --stream), each process reads only its share of each window's
+// blocks, and together they train the weights of one process streaming the whole file.
+TEST(DataParallel, ProcessesStreamingTogetherTrainTheWeightsOfOne) {
+    const Dataset data = blobs(140000);  // two blocks of 65,536 rows and a shorter one
+    const std::string file_path = (std::filesystem::temp_directory_path() /
+                                   ("nabla_streaming_processes_" + std::to_string(getpid()) + ".nbd")).string();
+    NbdOrigin origin;
+    origin.source = "blobs";
+    origin.standardization = Preprocessing::standardize_fit(data.x);
+    save_nbd(data, origin, file_path);
+    const data::NbdBlocks file(file_path, {});
+    const NetworkSpec spec{{5, 16, 3}, Activation::tanh};
+    TrainOptions o = options(OptimizerKind::adam, 0.2);
+    o.epochs = 1;
+    o.batch = 256;
+    const std::size_t n = data.samples();
+    Network<float> single(spec, 2);
+    train_streamed(single, file, {1, {0, n}, *origin.standardization, std::nullopt}, nullptr, o);
+    for (std::size_t ranks : {2u, 3u}) {
+        ThreadSum<float> sum{std::ptrdiff_t(ranks)};
+        ThreadSum<double> sum_doubles{std::ptrdiff_t(ranks)};
+        std::vector<Network<float>> nets(ranks, Network<float>(spec, 2));
+        std::vector<std::thread> threads;
+        for (std::size_t r = 0; r < ranks; ++r) {
+            threads.emplace_back([&, r] {
+                const std::size_t begin = n * r / ranks, end = n * (r + 1) / ranks;
+                ThreadCommunicator processes(int(r), int(ranks), sum, sum_doubles);
+                TrainOptions mine = o;
+                mine.parallel = DataParallel{&processes, n, begin, false};
+                train_streamed(nets[r], file, {1, {begin, end}, *origin.standardization, std::nullopt}, nullptr, mine);
+            });
+        }
+        for (std::thread& t : threads) t.join();
+        for (std::size_t r = 0; r < ranks; ++r) {
+            const auto p = nets[r].parameters(), q = single.parameters();
+            for (std::size_t i = 0; i < p.size(); ++i)
+                ASSERT_NEAR(p[i], q[i], 1e-4 * std::max(1.0f, std::abs(q[i])))
+                    << ranks << " processes, rank " << r << ", parameter " << i;
+        }
+    }
+    std::filesystem::remove(file_path);
 }
 
 TEST(DataParallel, EachRowOfABatchGoesToTheOneProcessHoldingIt) {

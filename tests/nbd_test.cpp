@@ -158,7 +158,7 @@ TEST_F(Nbd, TruncatedFilesAreRefusedAtEveryLength) {
 
 TEST_F(Nbd, ANewerVersionIsRefused) {
     const std::string file = patched(saved_sample(), [](std::string& b) { b[kVersion] = 7; }, true);
-    expect_refused(file, "data format version 7 is newer than this nabla supports (1)");
+    expect_refused(file, "data format version 7 is newer than this nabla supports (2)");
 }
 
 TEST_F(Nbd, EveryChecksumCatchesAFlippedByte) {

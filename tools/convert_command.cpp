@@ -72,8 +72,15 @@ Command add_convert(CLI::App& app) {
         }
         Dataset data = load_dataset(f->data, load);
         print_notes(data);
+        NbdOrigin origin;
+        origin.source = f->data;
+        origin.options = load;
+        if (f->model.empty()) {  // what train fits on these rows, for a streamed run (docs/data.md)
+            origin.standardization = Preprocessing::standardize_fit(data.x);
+            if (data.task == Task::regression && !data.y.empty()) origin.target_scaling = TargetScaling::fit(data.y);
+        }
         data.x = with_missing_values(f->data, load, data);
-        save_nbd(data, NbdOrigin{f->data, load}, f->output);
+        save_nbd(data, origin, f->output);
         std::printf("%s: %zu samples, %zu features%s\n", f->output.c_str(), data.samples(), data.features(),
                     data.has_targets ? (std::string(", ") + task_name(data.task) + " targets").c_str() : "");
         return 0;

@@ -14,7 +14,8 @@ namespace nabla {
 // optimizer moments, and the per-layer activations and errors of a batch (with dropout masks).
 std::uint64_t training_memory_bytes(const NetworkSpec& spec, std::size_t batch, OptimizerKind optimizer, bool dropout);
 
-// Memory the system can give this process now (MemAvailable), or 0 where it cannot tell.
+// Memory the system can give this process now: MemAvailable, or its control group's memory limit
+// where that is lower; 0 where it cannot tell.
 std::uint64_t available_memory_bytes();
 
 }  // namespace nabla

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "data/loading.hpp"
+#include "data/nbd.hpp"
 #include "device_flags.hpp"
 #include "dist_processes.hpp"
 #include "distinct_files.hpp"
@@ -19,6 +20,8 @@
 #include "nabla/trainer.hpp"
 #include "parse.hpp"
 #include "progress.hpp"
+#include "train/streamed_rows.hpp"
+#include "train/streamed_training.hpp"
 
 namespace nabla::cli {
 
@@ -30,8 +33,9 @@ struct TrainFlags {
     std::string init = "auto", schedule = "cosine";
     double lr = 1e-3, weight_decay = 0, momentum = 0.9, val_split = 0, clip_norm = 0;
     std::optional<double> dropout;  // unset: default_dropout()
-    bool nesterov = false, no_standardize = false, quiet = false, overlap_sums = false;
+    bool nesterov = false, no_standardize = false, quiet = false, overlap_sums = false, stream = false;
     std::size_t batch = 128, epochs = 0, checkpoint_every = 0;  // epochs 0: default_epochs()
+    std::size_t stream_window = 8;  // blocks
     std::uint64_t seed = 1;
     std::optional<int> threads;  // none: all cores, or one a process when processes train together
     DeviceFlags device;
@@ -105,14 +109,55 @@ void check_files(const TrainFlags& f) {
                                         {"--checkpoint", checkpoint}});
 }
 
-// Refuses a run whose network, optimizer and batch buffers would not fit in the memory allowed.
-void check_memory(const NetworkSpec& spec, const TrainFlags& f, const TrainOptions& options, std::size_t samples) {
+// The memory a run may take: --max-memory, or what the system can give.
+std::uint64_t memory_allowed(const TrainFlags& f) {
+    return f.max_memory.empty() ? available_memory_bytes() : parse_bytes(f.max_memory, "--max-memory");
+}
+
+// Refuses a run whose working set would not fit in the memory allowed: the network, optimizer
+// and batch buffers, and with --stream the windows of rows it reads (`stream_bytes`; the rows of
+// a run in memory are checked before they are loaded: check_rows_fit).
+void check_memory(const NetworkSpec& spec, const TrainFlags& f, const TrainOptions& options, std::size_t samples,
+                  std::uint64_t stream_bytes) {
     const std::size_t batch = f.batch == 0 ? samples : std::min(f.batch, samples);
-    const std::uint64_t needed = training_memory_bytes(spec, batch, options.optimizer.kind, options.dropout > 0);
-    const std::uint64_t allowed = f.max_memory.empty() ? available_memory_bytes() : parse_bytes(f.max_memory, "--max-memory");
+    const std::uint64_t needed =
+        training_memory_bytes(spec, batch, options.optimizer.kind, options.dropout > 0) + stream_bytes;
+    const std::uint64_t allowed = memory_allowed(f);
     if (needed > allowed)
-        throw Error("training this network at batch " + std::to_string(batch) + " needs about " + format_bytes(needed) +
-                    ", more than the " + format_bytes(allowed) + " allowed (--max-memory, default: the memory available)");
+        throw Error("training this network at batch " + std::to_string(batch) +
+                    (stream_bytes ? " from a stream" : "") + " needs about " + format_bytes(needed) + ", more than the " +
+                    format_bytes(allowed) + " allowed (--max-memory, default: the memory available)");
+}
+
+// Refuses to load the rows of a .nbd file that would not fit in the memory allowed, pointing at
+// --stream (other sources are measured only once read).
+void check_rows_fit(const TrainFlags& f, const LoadOptions& load) {
+    if (!data::is_nbd_file(f.data)) return;
+    const data::NbdBlocks file(f.data, load);
+    const std::size_t rows = load.rows ? load.rows->end - load.rows->begin : file.rows();
+    const std::uint64_t bytes = std::uint64_t(rows) * (file.shape().x.cols + file.shape().y.cols) * sizeof(float);
+    const std::uint64_t allowed = memory_allowed(f);
+    if (allowed > 0 && bytes > allowed)
+        throw Error(f.data + ": its rows take " + format_bytes(bytes) + " in memory, more than the " +
+                    format_bytes(allowed) + " allowed (--max-memory, default: the memory available); train with "
+                    "--stream to read them a window at a time");
+}
+
+// Refuses classification data of a single class.
+void check_classes(const TrainFlags& f, const Dataset& data) {
+    if (data.task == Task::classification && data.class_names.size() < 2)
+        throw Error(f.data + ": every row has the same class" +
+                    (data.class_names.empty() ? std::string() : " " + data::quoted(data.class_names[0])) +
+                    ": a classifier needs at least two (for a numeric target, use --task regression)");
+}
+
+// The statistics a .nbd file stores for a stream (NbdOrigin), or an Error naming it.
+template <class Statistics>
+Statistics stored(const std::optional<Statistics>& statistics, const std::string& path) {
+    if (!statistics)
+        throw Error(path + ": has no stored statistics to standardise a stream with (it was converted by an "
+                           "earlier nabla, or with --model): convert it again, or train with --no-standardize");
+    return *statistics;
 }
 
 // The rows of --data as this process trains on them (its share, under mpirun), with the loader's
@@ -123,10 +168,7 @@ Dataset load_training_rows(const TrainFlags& f, const LoadOptions& load, const P
         return load_dataset(f.data, load);
     }();
     if (processes.leader()) print_notes(all);
-    if (all.task == Task::classification && all.class_names.size() < 2)
-        throw Error(f.data + ": every row has the same class" +
-                    (all.class_names.empty() ? std::string() : " " + data::quoted(all.class_names[0])) +
-                    ": a classifier needs at least two (for a numeric target, use --task regression)");
+    check_classes(f, all);
     return all;
 }
 
@@ -221,19 +263,37 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     if (processes.together() && f.val_split > 0)
         throw Error("--val-split cannot hold rows out when processes train together (each holds only its share); "
                     "give the held-out rows as a file of their own with --test");
+    if (f.stream && f.val_split > 0)
+        throw Error("--val-split cannot hold rows out of a stream; give the held-out rows as a file of their own "
+                    "with --test");
+    if (f.stream && !data::is_nbd_file(f.data))
+        throw Error("--stream reads a .nbd file, and " + f.data + " is not one: convert it first with nabla convert "
+                    "--data " + f.data + " --output FILE.nbd");
     check_files(f);
     set_threads(f.threads.value_or(processes.together() ? 1 : 0));  // processes sharing a machine share its cores
     const Placement where = f.device.placement();
     LoadOptions load = load_options(f);
     load.rows = processes.rows_of(f.data);
 
-    // Preprocessing is fitted on the training part only, then applied to every part alike.
-    Dataset train = load_training_rows(f, load, processes), validation;
+    // Preprocessing is fitted on the training part only, then applied to every part alike. A
+    // stream (--stream) holds no rows here: it reads them as it trains, standardised with the
+    // statistics nabla convert stored, which are what fitting here would give.
+    std::unique_ptr<data::NbdBlocks> stream;
+    Dataset train, validation;
+    if (f.stream) {
+        stream = std::make_unique<data::NbdBlocks>(f.data, load);
+        train = stream->shape();
+        check_classes(f, train);
+    } else {
+        check_rows_fit(f, load);
+        train = load_training_rows(f, load, processes);
+    }
     if (f.val_split > 0) std::tie(train, validation) = split_dataset(train, f.val_split, f.seed);
-    const std::size_t samples = processes.total(train.samples());
+    const std::size_t samples = stream ? stream->rows() : processes.total(train.samples());
     const Preprocessing prep = checkpoint                ? checkpoint->model.preprocessing
                                : train.pixels             ? Preprocessing::pixels(train.features())
                                : f.no_standardize         ? Preprocessing::identity()
+                               : stream                   ? stored(stream->standardization(), f.data)
                                                           : Preprocessing::standardize_fit(train.x, *processes.communicator);
     const NetworkSpec spec = network_spec(f, train);
     Model model = model_for(f, spec, train, prep, checkpoint);
@@ -243,7 +303,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     std::optional<TargetScaling> target_scaling;
     if (checkpoint) target_scaling = checkpoint->target_scaling;
     else if (model.task == Task::regression && spec.output_activation() == Activation::identity && !f.no_standardize)
-        target_scaling = TargetScaling::fit(train.y, *processes.communicator);
+        target_scaling = stream ? stored(stream->target_scaling(), f.data) : TargetScaling::fit(train.y, *processes.communicator);
 
     // The test set is read the way the model will read data later.
     std::optional<Dataset> test;
@@ -272,7 +332,10 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     TrainOptions options = train_options(f, samples);
     options.device = where.device;
     options.precision = where.precision;
-    check_memory(spec, f, options, samples);
+    const EpochOrder windows =
+        EpochOrder::windowed(samples, data::NbdBlocks::rows_per_block, f.stream_window, f.seed, true);
+    check_memory(spec, f, options, samples,
+                 stream ? StreamedRows::memory_bytes(windows, train.features(), train.y.cols) : 0);
     double summing_seconds = 0;
     TimedSums timed_sums(*processes.communicator, summing_seconds);
     if (processes.together()) options.parallel = DataParallel{&timed_sums, samples, load.rows->begin, f.overlap_sums};
@@ -308,7 +371,11 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
                     f.data.c_str(), samples, train.features(), train.y.cols, model.network.parameters().size(),
                     workers(processes).c_str());
     const auto started = std::chrono::steady_clock::now();
-    std::vector<EpochMetrics> history = nabla::train(model.network, train, watched, options);
+    std::vector<EpochMetrics> history =
+        stream ? train_streamed(model.network, *stream,
+                                {f.stream_window, load.rows.value_or(RowRange{0, samples}), prep, target_scaling},
+                                watched, options)
+               : nabla::train(model.network, train, watched, options);
     if (target_scaling) {
         target_scaling->fold_into(model.network);
         for (EpochMetrics& m : history) m = in_target_units(m, target_scaling);
@@ -371,6 +438,11 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_option("--checkpoint", f.checkpoint, "keep the complete training state in this directory");
     app.add_option("--checkpoint-every", f.checkpoint_every, "also checkpoint every N steps (0: after each epoch only)")
         ->capture_default_str();
+    app.add_flag("--stream", f.stream,
+                 "train on a .nbd file a window of blocks at a time, in constant memory, its rows shuffled within "
+                 "windows (docs/data.md)");
+    app.add_option("--stream-window", f.stream_window, "with --stream: blocks of 65,536 rows in a window")
+        ->capture_default_str()->check(whole_number_in(1, 4096));
     app.add_option("--max-memory", f.max_memory, "refuse runs needing more memory than this (e.g. 8G; default: available)");
     app.add_flag("--overlap-sums", f.overlap_sums,
                  "under mpirun: start each layer's gradient sum as soon as the backward pass has it (pays where "

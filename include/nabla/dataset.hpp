@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "nabla/matrix.hpp"
+#include "nabla/preprocess.hpp"
 
 namespace nabla {
 
@@ -133,6 +134,12 @@ Dataset load_csv(const std::string& path, const LoadOptions& options = {});
 struct NbdOrigin {
     std::string source;       ///< the source it was read from, for messages
     LoadOptions options;      ///< the options it was read with: a load that asks for others is refused
+    /// The standardisation of the rows as loaded (missing values filled): what
+    /// Preprocessing::standardize_fit gives on all of them, and for regression targets what
+    /// TargetScaling::fit gives. Stored so that a streamed training run (train --stream)
+    /// standardises without a pass over the data first. Unset: none stored.
+    std::optional<Preprocessing> standardization;
+    std::optional<TargetScaling> target_scaling;  ///< as standardization, for regression targets
 };
 
 /// Writes a data set as a .nbd file (docs/data.md): its values as aligned little-endian floats, its

@@ -32,6 +32,8 @@ struct Preprocessing {
     static Preprocessing standardize_fit(const Matrix<float>& x, Communicator& processes = alone());
 
     void apply(Matrix<float>& x) const;  ///< Error when x.cols differs from the fitted feature count
+    /// The same on `rows` rows of the fitted feature count, row-major at x (rows read from a stream).
+    void apply_rows(float* x, std::size_t rows) const;
     std::string describe() const;        ///< one line for `nabla info`
 };
 
@@ -48,6 +50,7 @@ struct TargetScaling {
     static TargetScaling fit(const Matrix<float>& y, Communicator& processes = alone());
 
     void apply(Matrix<float>& y) const;  ///< y ← (y − mean) / stddev, per column
+    void apply_rows(float* y, std::size_t rows) const;  ///< the same on `rows` rows of as many outputs, at y
     /// For an identity output layer a^F = W z + b trained on scaled targets: W ← stddev ⊙ W (row j
     /// times stddev_j) and b ← stddev ⊙ b + mean, so that it outputs unscaled targets.
     template <class Net>

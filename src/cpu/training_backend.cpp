@@ -7,20 +7,21 @@
 
 namespace nabla::cpu {
 
-TrainingBackend::TrainingBackend(Network<float>& net, const Dataset& data, const TrainOptions& options,
+TrainingBackend::TrainingBackend(Network<float>& net, TrainingRows& rows, const TrainOptions& options,
                                  std::size_t batch, Communicator& processes, std::size_t first, bool overlap)
     : net_(net),
-      data_(data),
+      rows_(rows),
+      batch_(batch),
       optimizer_(options.optimizer, net),
       dropout_rate_(options.dropout),
       clip_norm_(options.clip_norm),
       skip_batches_(options.on_divergence == TrainOptions::OnDivergence::skip_batch),
-      classification_(data.task == Task::classification),
+      classification_(rows.task() == Task::classification),
       processes_(processes),
       first_(first),
       overlap_(overlap),
       grads_(net.parameters().size()),
-      x_(batch, data.features()),
+      x_(batch, rows.features()),
       y_(batch, net.output_size()),
       samples_(batch) {}
 
@@ -28,10 +29,11 @@ TrainingBackend::TrainingBackend(Network<float>& net, const Dataset& data, const
 void TrainingBackend::step(const Batch& batch) {
     if (std::exchange(taken_, false)) outcomes_.clear();  // keeps its room: a step allocates nothing
     const std::size_t m = batch.rows.size();
+    rows_.prepare(batch.position, batch.position + batch.global);
     for (std::size_t i = 0; i < m; ++i) {
         const std::size_t row = batch.rows[i];
-        std::memcpy(x_.row(i), data_.x.row(row), data_.x.cols * sizeof(float));
-        std::memcpy(y_.row(i), data_.y.row(row), data_.y.cols * sizeof(float));
+        std::memcpy(x_.row(i), rows_.x(row), x_.cols * sizeof(float));
+        std::memcpy(y_.row(i), rows_.y(row), y_.cols * sizeof(float));
         samples_[i] = first_ + row;
     }
     const Dropout dropout{dropout_rate_, batch.dropout_key, batch.step, samples_.data()};

@@ -1,5 +1,6 @@
 // The CPU as a training backend (src/train/backend.hpp): trains the caller's network in place,
-// one step at a time (cpu::step), on batches gathered from the data in host memory.
+// one step at a time (cpu::step), on batches gathered from its training rows (in memory, or
+// streamed from a file: src/train/training_rows.hpp).
 #pragma once
 
 #include <cstddef>
@@ -7,18 +8,21 @@
 
 #include "cpu/train_step.hpp"
 #include "train/backend.hpp"
+#include "train/training_rows.hpp"
 
 namespace nabla::cpu {
 
 class TrainingBackend final : public Backend {
 public:
-    // Training net (in place) on data, this process's rows first … first + data.samples() − 1 of
+    // Training net (in place) on `rows`, this process's rows first … first + rows.held() − 1 of
     // the training set, with options' optimizer, dropout, clipping and divergence policy; the
     // gradients summed across `processes` (layer by layer as they come when `overlap`).
-    TrainingBackend(Network<float>& net, const Dataset& data, const TrainOptions& options, std::size_t batch,
+    TrainingBackend(Network<float>& net, TrainingRows& rows, const TrainOptions& options, std::size_t batch,
                     Communicator& processes, std::size_t first, bool overlap);
 
-    void start_epoch(std::size_t) override {}
+    void start_epoch(std::span<const std::size_t> order, std::size_t index) override {
+        rows_.start_epoch(order, index * batch_);
+    }
     void step(const Batch& batch) override;
     bool queues_steps() const override { return false; }
     std::span<const StepOutcome> outcomes() override;
@@ -32,7 +36,8 @@ public:
 
 private:
     Network<float>& net_;
-    const Dataset& data_;
+    TrainingRows& rows_;
+    std::size_t batch_;
     Optimizer<float> optimizer_;
     double dropout_rate_, clip_norm_;
     bool skip_batches_, classification_;

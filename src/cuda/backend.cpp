@@ -37,7 +37,7 @@ public:
                 std::size_t steps_per_epoch, Precision precision, const DataParallel* parallel)
         : run_(net, data, rules, batch, steps_per_epoch, precision, parallel), batch_(batch), host_(net) {}
 
-    void start_epoch(std::size_t index) override {
+    void start_epoch(std::span<const std::size_t>, std::size_t index) override {
         taken_ = index;
         given_ = 0;
         placed_ = false;

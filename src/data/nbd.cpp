@@ -33,7 +33,8 @@ namespace {
 using data::file_error;
 
 constexpr std::string_view magic = "NABLADAT";
-constexpr std::uint32_t format_version = 1;
+// Version 2 added the statistics section (STAT); version 1 files read as before, without it.
+constexpr std::uint32_t format_version = 2;
 // The header: fixed fields, then the CRC-32 of the description, then that of the header itself.
 constexpr std::size_t version_offset = 8;
 constexpr std::size_t flags_offset = 12;
@@ -50,7 +51,7 @@ constexpr std::uint32_t flag_ids = 1;  // the rows carry ids (LoadOptions::id_co
 constexpr std::uint32_t known_flags = flag_ids;
 // Rows per checksummed block: a process's share, or a part that predict streams, reads and checks
 // only the blocks it touches.
-constexpr std::uint64_t block_rows = 65536;
+constexpr std::uint64_t block_rows = data::NbdBlocks::rows_per_block;
 constexpr std::uint64_t alignment = 64;
 
 static_assert(int(Task::classification) == 0 && int(Task::regression) == 1);
@@ -63,6 +64,7 @@ constexpr io::Section target_section{"TCOL", "target column"};
 constexpr io::Section columns_section{"COLS", "input columns"};
 constexpr io::Section origin_section{"ORIG", "origin"};
 constexpr io::Section checksums_section{"SUMS", "checksums"};
+constexpr io::Section statistics_section{"STAT", "statistics"};
 
 // The header's fields.
 struct Header {
@@ -248,6 +250,12 @@ void save_nbd(const Dataset& data, const NbdOrigin& origin, const std::string& p
         w.u64(sums.size());
         for (const std::uint32_t sum : sums) w.u32(sum);
     });
+    description.section(statistics_section, [&](io::Writer& w) {
+        w.u8(origin.standardization ? 1 : 0);
+        if (origin.standardization) io::write_preprocessing(w, *origin.standardization);
+        w.u8(origin.target_scaling ? 1 : 0);
+        if (origin.target_scaling) io::write_target_scaling(w, *origin.target_scaling);
+    });
 
     Header h;
     h.flags = data.ids.empty() ? 0 : flag_ids;
@@ -398,6 +406,8 @@ struct Description {
     std::vector<InputColumn> columns;
     std::vector<std::pair<std::string, std::string>> origin;
     std::vector<std::uint32_t> sums;
+    std::optional<Preprocessing> standardization;  // version 2 on: NbdOrigin's statistics
+    std::optional<TargetScaling> target_scaling;
 
     const std::string& origin_value(const std::string& key) const {
         static const std::string none;
@@ -431,6 +441,12 @@ Description read_description(const InputBytes& file, const Header& h, const std:
         for (std::uint32_t& sum : sums) sum = r.u32();
         return sums;
     });
+    if (h.version >= 2)
+        io::read_section(in, statistics_section, [&](io::Reader& r) {
+            if (r.u8() != 0) d.standardization = io::read_preprocessing(r);
+            if (r.u8() != 0) d.target_scaling = io::read_target_scaling(r);
+            return 0;
+        });
     if (in.remaining() != 0)
         throw file_error(path, std::to_string(in.remaining()) + " unexpected bytes after the last section");
     return d;
@@ -462,6 +478,17 @@ void check_consistency(const Header& h, const Description& d, const std::string&
         expect(width == h.x_columns, path,
                "its input columns make " + std::to_string(width) + " inputs, not " + std::to_string(h.x_columns));
     }
+    if (d.standardization) {
+        const Preprocessing& p = *d.standardization;
+        const auto finite = [](float v) { return std::isfinite(v); };
+        expect(p.kind == Preprocessing::Kind::standardize && p.offset.size() == h.x_columns &&
+                   p.scale.size() == h.x_columns && std::all_of(p.offset.begin(), p.offset.end(), finite) &&
+                   std::all_of(p.scale.begin(), p.scale.end(), finite),
+               path, "its feature statistics do not fit its " + std::to_string(h.x_columns) + " features");
+    }
+    if (d.target_scaling)
+        expect(d.has_targets && d.task == Task::regression && d.target_scaling->mean.size() == h.y_columns, path,
+               "its target statistics do not fit its targets");
     for (const std::vector<std::string>* names : {&d.class_names, &d.feature_names, &d.target_names})
         for (const std::string& name : *names)
             expect(data::valid_utf8(name), path, "the name " + data::quoted(name) + " is not valid UTF-8");
@@ -644,47 +671,61 @@ std::vector<float> input_fills(const Description& d, const LoadOptions& options,
 
 // Missing values filled in (or refused, with LoadOptions::missing_is_error), and values a writer
 // could not have stored refused: other non-finite inputs or targets, classification targets that
-// are not one-hot (whose class indices become the labels).
-void check_values(Dataset& data, const Description& d, const LoadOptions& options, RowRange kept,
-                  const std::string& path) {
-    const auto row_name = [&](std::size_t i) { return "row " + std::to_string(kept.begin + i + 1); };
-    const std::vector<float> fills = input_fills(d, options, data.x.cols);
-    for (std::size_t i = 0; i < data.x.rows; ++i) {
+// are not one-hot (whose class indices become `labels`, when given). The rows are x's and y's
+// (y may be null) first … first + count − 1 of the file, for messages.
+struct ValueRules {
+    std::vector<float> fills;  // input_fills
+    bool missing_is_error = false;
+    Task task = Task::classification;
+    const std::string& path;
+};
+
+void check_rows(const ValueRules& rules, float* x, std::size_t x_cols, float* y, std::size_t y_cols,
+                std::size_t count, std::size_t first, std::int32_t* labels) {
+    const auto row_name = [&](std::size_t i) { return "row " + std::to_string(first + i + 1); };
+    for (std::size_t i = 0; i < count; ++i) {
         // A NaN or an infinity has every exponent bit set: one pass over the row's bits, which the
         // compiler vectorises, finds the rare row that needs a closer look.
-        const float* row = data.x.row(i);
+        float* row = x + i * x_cols;
         bool special = false;
-        for (std::size_t j = 0; j < data.x.cols; ++j)
+        for (std::size_t j = 0; j < x_cols; ++j)
             special |= (std::bit_cast<std::uint32_t>(row[j]) & 0x7f800000u) == 0x7f800000u;
         if (!special) continue;
-        for (std::size_t j = 0; j < data.x.cols; ++j) {
-            float& v = data.x(i, j);
+        for (std::size_t j = 0; j < x_cols; ++j) {
+            float& v = row[j];
             if (std::isfinite(v)) continue;
             const std::string where = row_name(i) + ", input " + std::to_string(j + 1);
-            if (!std::isnan(v) || std::isnan(fills[j])) throw file_error(path, where + ": not a finite number");
-            if (options.missing_is_error) throw file_error(path, where + ": a missing value (--missing error)");
-            v = fills[j];
+            if (!std::isnan(v) || std::isnan(rules.fills[j])) throw file_error(rules.path, where + ": not a finite number");
+            if (rules.missing_is_error) throw file_error(rules.path, where + ": a missing value (--missing error)");
+            v = rules.fills[j];
         }
     }
-    if (data.y.empty()) return;
-    if (d.task == Task::regression) {
-        for (std::size_t i = 0; i < data.y.rows; ++i)
-            for (std::size_t j = 0; j < data.y.cols; ++j)
-                if (!std::isfinite(data.y(i, j)))
-                    throw file_error(path, row_name(i) + ": its target is not a finite number");
-        return;
-    }
-    data.labels.resize(data.y.rows);
-    for (std::size_t i = 0; i < data.y.rows; ++i) {
-        std::size_t ones = 0, zeros = 0;
-        for (std::size_t j = 0; j < data.y.cols; ++j) {
-            const float v = data.y(i, j);
-            if (v == 1.0f) ++ones, data.labels[i] = std::int32_t(j);
-            else if (v == 0.0f) ++zeros;
+    if (!y) return;
+    for (std::size_t i = 0; i < count; ++i) {
+        const float* targets = y + i * y_cols;
+        if (rules.task == Task::regression) {
+            for (std::size_t j = 0; j < y_cols; ++j)
+                if (!std::isfinite(targets[j]))
+                    throw file_error(rules.path, row_name(i) + ": its target is not a finite number");
+            continue;
         }
-        if (ones != 1 || zeros + 1 != data.y.cols)
-            throw file_error(path, row_name(i) + ": its target is not one of the classes (not one-hot)");
+        std::size_t ones = 0, zeros = 0, label = 0;
+        for (std::size_t j = 0; j < y_cols; ++j) {
+            if (targets[j] == 1.0f) ++ones, label = j;
+            else if (targets[j] == 0.0f) ++zeros;
+        }
+        if (ones != 1 || zeros + 1 != y_cols)
+            throw file_error(rules.path, row_name(i) + ": its target is not one of the classes (not one-hot)");
+        if (labels) labels[i] = std::int32_t(label);
     }
+}
+
+void check_values(Dataset& data, const Description& d, const LoadOptions& options, RowRange kept,
+                  const std::string& path) {
+    const ValueRules rules{input_fills(d, options, data.x.cols), options.missing_is_error, d.task, path};
+    if (d.task == Task::classification && !data.y.empty()) data.labels.resize(data.y.rows);
+    check_rows(rules, data.x.data.data(), data.x.cols, data.y.empty() ? nullptr : data.y.data.data(), data.y.cols,
+               data.x.rows, kept.begin, data.labels.empty() ? nullptr : data.labels.data());
 }
 
 // Classification targets renumbered to a trained model's classes (its indices, so that a file
@@ -722,21 +763,36 @@ std::size_t data::count_nbd_rows(const std::string& path) {
     return std::size_t(read_header(file, path).rows);
 }
 
-Dataset data::load_nbd(const std::string& path, const LoadOptions& options) {
-    const InputBytes file(path);
-    const Header h = read_header(file, path);
-    const Description d = read_description(file, h, path);
-    check_consistency(h, d, path);
-    check_options(d, options, path);
-    const std::optional<std::size_t> expected = data::expected_features(options);
-    if (expected && h.x_columns != *expected)
-        throw file_error(path, std::to_string(h.x_columns) + " features, but the model expects " +
-                                   std::to_string(*expected));
-    const RowRange kept = data::rows_to_keep(options.rows, std::size_t(h.rows), path);
+namespace {
+
+// A .nbd file opened for reading: its header and description read and checked against each other
+// and against what `options` asks.
+struct OpenedFile {
+    std::string path;
+    InputBytes bytes;
+    Header h;
+    Description d;
+
+    OpenedFile(const std::string& p, const LoadOptions& options)
+        : path(p), bytes(p), h(read_header(bytes, p)), d(read_description(bytes, h, p)) {
+        check_consistency(h, d, path);
+        check_options(d, options, path);
+        const std::optional<std::size_t> expected = data::expected_features(options);
+        if (expected && h.x_columns != *expected)
+            throw file_error(path, std::to_string(h.x_columns) + " features, but the model expects " +
+                                       std::to_string(*expected));
+        if (!options.id_column.empty() && !(h.flags & flag_ids))
+            throw file_error(path, "has no ids: convert the CSV file with --id " + options.id_column);
+    }
+};
+
+// The data set `file` describes, without its rows (x and y of none, their widths set).
+Dataset shape_of(const OpenedFile& file, const LoadOptions& options, bool read_y) {
+    const Description& d = file.d;
     Dataset data;
-    const bool read_y = d.has_targets && !options.targets_optional;
-    read_rows(file, h, d, path, kept, read_y, data);
-    data.source = path;
+    data.x.cols = std::size_t(file.h.x_columns);
+    if (read_y) data.y.cols = std::size_t(file.h.y_columns);
+    data.source = file.path;
     data.task = d.has_targets ? d.task : options.task.value_or(d.task);
     data.has_targets = read_y;
     data.pixels = d.pixels;
@@ -745,12 +801,61 @@ Dataset data::load_nbd(const std::string& path, const LoadOptions& options) {
     data.target_names = read_y ? d.target_names : std::vector<std::string>{};
     data.target_column = read_y ? d.target_column : std::string();
     data.columns = d.columns;
-    if (!options.id_column.empty() && !(h.flags & flag_ids))
-        throw file_error(path, "has no ids: convert the CSV file with --id " + options.id_column);
+    return data;
+}
+
+}  // namespace
+
+Dataset data::load_nbd(const std::string& path, const LoadOptions& options) {
+    const OpenedFile file(path, options);
+    const RowRange kept = data::rows_to_keep(options.rows, std::size_t(file.h.rows), path);
+    const bool read_y = file.d.has_targets && !options.targets_optional;
+    Dataset data = shape_of(file, options, read_y);
+    read_rows(file.bytes, file.h, file.d, path, kept, read_y, data);
     if (options.id_column.empty()) data.ids.clear();
-    check_values(data, d, options, kept, path);
+    check_values(data, file.d, options, kept, path);
     conform_classes(data, options, path);
     return data;
+}
+
+struct data::NbdBlocks::File : OpenedFile {
+    using OpenedFile::OpenedFile;
+    LoadOptions options;
+};
+
+data::NbdBlocks::NbdBlocks(const std::string& path, const LoadOptions& options)
+    : file_(std::make_unique<File>(path, options)) {
+    file_->options = options;
+    if (!file_->d.has_targets)
+        throw file_error(path, "holds no targets (it was converted without them), so it cannot be trained on");
+    shape_ = shape_of(*file_, options, true);
+}
+
+data::NbdBlocks::~NbdBlocks() = default;
+
+std::size_t data::NbdBlocks::rows() const { return std::size_t(file_->h.rows); }
+
+const std::optional<Preprocessing>& data::NbdBlocks::standardization() const { return file_->d.standardization; }
+
+const std::optional<TargetScaling>& data::NbdBlocks::target_scaling() const { return file_->d.target_scaling; }
+
+void data::NbdBlocks::read(RowRange kept, float* x, float* y) const {
+    const File& f = *file_;
+    const std::size_t block = kept.begin / rows_per_block;
+    if (kept.end <= kept.begin || kept.end > rows() || (kept.end - 1) / rows_per_block != block)
+        throw Error("NbdBlocks::read: rows " + std::to_string(kept.begin) + " to " + std::to_string(kept.end) +
+                    " are not within one block of " + f.path);
+    const Regions at = *regions_of(f.h);
+    std::vector<std::string> ids((f.h.flags & flag_ids) ? kept.end - kept.begin : 0);  // read for the checksum
+    const RowReader reader{f.bytes, f.h, at, f.d, f.path, kept, true, x, y, &ids};
+    std::vector<std::uint8_t> scratch(RowReader::piece);
+    reader.read_block(block, scratch);
+    const std::size_t count = kept.end - kept.begin;
+    swap_to_or_from_little_endian(x, count * f.h.x_columns);
+    swap_to_or_from_little_endian(y, count * f.h.y_columns);
+    const ValueRules rules{input_fills(f.d, f.options, std::size_t(f.h.x_columns)), f.options.missing_is_error,
+                           f.d.task, f.path};
+    check_rows(rules, x, std::size_t(f.h.x_columns), y, std::size_t(f.h.y_columns), count, kept.begin, nullptr);
 }
 
 }  // namespace nabla

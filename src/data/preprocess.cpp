@@ -61,9 +61,15 @@ void Preprocessing::apply(Matrix<float>& x) const {
     if (x.cols != offset.size() || x.cols != scale.size())
         throw Error(std::string(preprocessing_name(kind)) + " preprocessing was fitted to " +
                     std::to_string(offset.size()) + " features, but the data has " + std::to_string(x.cols));
-    for (std::size_t i = 0; i < x.rows; ++i) {
-        float* row = x.row(i);
-        for (std::size_t j = 0; j < x.cols; ++j) row[j] = (row[j] - offset[j]) * scale[j];
+    apply_rows(x.data.data(), x.rows);
+}
+
+void Preprocessing::apply_rows(float* x, std::size_t rows) const {
+    if (kind == Kind::none) return;
+    const std::size_t cols = offset.size();
+    for (std::size_t i = 0; i < rows; ++i) {
+        float* row = x + i * cols;
+        for (std::size_t j = 0; j < cols; ++j) row[j] = (row[j] - offset[j]) * scale[j];
     }
 }
 
@@ -95,9 +101,14 @@ TargetScaling TargetScaling::fit(const Matrix<float>& y, Communicator& processes
 void TargetScaling::apply(Matrix<float>& y) const {
     if (y.cols != mean.size()) throw Error("target scaling was fitted to " + std::to_string(mean.size()) +
                                            " outputs, but the data has " + std::to_string(y.cols));
-    for (std::size_t i = 0; i < y.rows; ++i) {
-        float* row = y.row(i);
-        for (std::size_t j = 0; j < y.cols; ++j) row[j] = static_cast<float>((row[j] - mean[j]) / stddev[j]);
+    apply_rows(y.data.data(), y.rows);
+}
+
+void TargetScaling::apply_rows(float* y, std::size_t rows) const {
+    const std::size_t cols = mean.size();
+    for (std::size_t i = 0; i < rows; ++i) {
+        float* row = y + i * cols;
+        for (std::size_t j = 0; j < cols; ++j) row[j] = static_cast<float>((row[j] - mean[j]) / stddev[j]);
     }
 }
 

@@ -122,20 +122,6 @@ NetworkSpec read_architecture(Reader& in) {
     return spec;
 }
 
-void write_preprocessing(Writer& out, const Preprocessing& preprocessing) {
-    out.u8(static_cast<std::uint8_t>(preprocessing.kind));
-    out.floats(preprocessing.offset);
-    out.floats(preprocessing.scale);
-}
-
-Preprocessing read_preprocessing(Reader& in) {
-    Preprocessing preprocessing;
-    preprocessing.kind = in.enumeration(Preprocessing::Kind::standardize, "preprocessing");
-    preprocessing.offset = in.floats("offsets");
-    preprocessing.scale = in.floats("scales");
-    return preprocessing;
-}
-
 void write_training_state(Writer& out, const TrainingState& state) {
     out.u64(state.epoch);
     out.u64(state.position);
@@ -187,26 +173,6 @@ TrainingState read_training_state(Reader& in) {
     }
     state.arguments = in.strings();
     return state;
-}
-
-void write_target_scaling(Writer& out, const TargetScaling& scaling) {
-    out.u64(scaling.mean.size());
-    for (std::size_t j = 0; j < scaling.mean.size(); ++j) {
-        out.f64(scaling.mean[j]);
-        out.f64(scaling.stddev[j]);
-    }
-}
-
-TargetScaling read_target_scaling(Reader& in) {
-    TargetScaling scaling;
-    const std::size_t outputs = in.count(16, "target scales");
-    for (std::size_t j = 0; j < outputs; ++j) {
-        scaling.mean.push_back(in.f64());
-        scaling.stddev.push_back(in.f64());
-        if (!std::isfinite(scaling.mean.back()) || !(scaling.stddev.back() > 0) || !std::isfinite(scaling.stddev.back()))
-            in.fail("a target scale that is not a finite mean and a positive standard deviation");
-    }
-    return scaling;
 }
 
 Network<float> read_network(Reader& in, const NetworkSpec& spec) {
@@ -360,7 +326,7 @@ Model decode(std::span<const std::uint8_t> body, const std::string& path, std::u
     Model model(read_section(file, weights_section, [&](Reader& in) { return read_network(in, spec); }));
     model.task =
         read_section(file, task_section, [](Reader& in) { return in.enumeration(Task::regression, "task"); });
-    model.preprocessing = read_section(file, preprocessing_section, read_preprocessing);
+    model.preprocessing = read_section(file, preprocessing_section, io::read_preprocessing);
     model.class_names = read_section(file, class_names_section, &Reader::strings);
     model.feature_names = read_section(file, feature_names_section, &Reader::strings);
     model.target_names = read_section(file, target_names_section, &Reader::strings);
@@ -370,7 +336,7 @@ Model decode(std::span<const std::uint8_t> body, const std::string& path, std::u
     RunState mine;
     if (file.remaining() != 0) mine.training = read_section(file, training_section, read_training_state);
     if (file.remaining() != 0) {
-        mine.target_scaling = read_section(file, target_scaling_section, read_target_scaling);
+        mine.target_scaling = read_section(file, target_scaling_section, io::read_target_scaling);
         if (mine.target_scaling->mean.size() != model.network.output_size() || model.task != Task::regression)
             throw file_error(path, "the target scaling does not fit the model's outputs");
     }

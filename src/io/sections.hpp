@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@
 
 #include "nabla/dataset.hpp"
 #include "nabla/error.hpp"
+#include "nabla/preprocess.hpp"
 
 namespace nabla::io {
 
@@ -232,6 +234,42 @@ inline std::vector<std::pair<std::string, std::string>> read_metadata(Reader& in
         value = in.string();
     }
     return metadata;
+}
+
+// A Preprocessing: kind, offsets, scales (model files, and the statistics of .nbd files).
+inline void write_preprocessing(Writer& out, const Preprocessing& preprocessing) {
+    out.u8(static_cast<std::uint8_t>(preprocessing.kind));
+    out.floats(preprocessing.offset);
+    out.floats(preprocessing.scale);
+}
+
+inline Preprocessing read_preprocessing(Reader& in) {
+    Preprocessing preprocessing;
+    preprocessing.kind = in.enumeration(Preprocessing::Kind::standardize, "preprocessing");
+    preprocessing.offset = in.floats("offsets");
+    preprocessing.scale = in.floats("scales");
+    return preprocessing;
+}
+
+// A TargetScaling: per output, mean and standard deviation (f64), refused unless finite and positive.
+inline void write_target_scaling(Writer& out, const TargetScaling& scaling) {
+    out.u64(scaling.mean.size());
+    for (std::size_t j = 0; j < scaling.mean.size(); ++j) {
+        out.f64(scaling.mean[j]);
+        out.f64(scaling.stddev[j]);
+    }
+}
+
+inline TargetScaling read_target_scaling(Reader& in) {
+    TargetScaling scaling;
+    const std::size_t outputs = in.count(16, "target scales");
+    for (std::size_t j = 0; j < outputs; ++j) {
+        scaling.mean.push_back(in.f64());
+        scaling.stddev.push_back(in.f64());
+        if (!std::isfinite(scaling.mean.back()) || !(scaling.stddev.back() > 0) || !std::isfinite(scaling.stddev.back()))
+            in.fail("a target scale that is not a finite mean and a positive standard deviation");
+    }
+    return scaling;
 }
 
 }  // namespace nabla::io

@@ -24,6 +24,7 @@ struct Batch {
     std::span<const std::size_t> rows;  // the batch's rows this process holds, as indices into its data
     std::size_t global = 0;             // the batch's samples over all processes: L_T is their mean
     std::size_t index = 0;              // the step's place in its epoch: 0, 1, …
+    std::size_t position = 0;           // the place of its first sample in the epoch's order
     std::uint64_t step = 0;             // the step's place in the run (0-based): its dropout masks' step
     std::uint64_t dropout_key = 0;      // the run's dropout key (Dropout::key)
     double learning_rate = 0;           // η of the step
@@ -41,8 +42,9 @@ class Backend {
 public:
     virtual ~Backend() = default;
 
-    // An epoch begins at step `index` (0, or where a resumed run left off).
-    virtual void start_epoch(std::size_t index) = 0;
+    // An epoch whose order is `order` (TrainingState::order, epoch_order.hpp) begins at step
+    // `index` (0, or where a resumed run left off).
+    virtual void start_epoch(std::span<const std::size_t> order, std::size_t index) = 0;
     // Runs the batch's step, or queues it when queues_steps(): a queued step runs in order, and
     // applies the divergence policy itself, so that the loop may learn its outcome later. Once a
     // step's verdict is stop, no later step updates the parameters.

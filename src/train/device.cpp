@@ -6,6 +6,7 @@
 
 #include "cuda/backend.hpp"
 #include "cpu/training_backend.hpp"
+#include "train/training_rows.hpp"
 #include "train/training_loop.hpp"
 #include "nabla/error.hpp"
 
@@ -87,14 +88,16 @@ std::vector<EpochMetrics> train(Network<float>& net, const Dataset& data, const 
     options.validate();
     check_fits(net, data, "training");
     if (validation) check_fits(net, *validation, "validation");
-    const Shard shard = shard_of(options, data);
+    const Shard shard = shard_of(options, data.samples());
     const std::size_t batch = batch_size(options, shard.samples);
+    EpochOrder order = EpochOrder::full(shard.samples);
     if (options.device == Device::cpu) {
-        cpu::TrainingBackend backend(net, data, options, batch, shard.processes, shard.first, shard.overlap);
-        return run_training(backend, net, data, validation, options, shard);
+        RowsInMemory rows(data);
+        cpu::TrainingBackend backend(net, rows, options, batch, shard.processes, shard.first, shard.overlap);
+        return run_training(backend, net, order, data.samples(), data.task, validation, options, shard);
     }
     const std::unique_ptr<Backend> backend = cuda::training_backend(net, data, options, batch, shard.samples, shard.first);
-    return run_training(*backend, net, data, validation, options, shard);
+    return run_training(*backend, net, order, data.samples(), data.task, validation, options, shard);
 }
 
 Evaluation evaluate_on(Device device, const Network<float>& net, const Dataset& data, Precision precision,

@@ -54,8 +54,8 @@ Metrics combine_across_processes(const Metrics& mine, Communicator& processes) {
 }
 
 
-Shard shard_of(const TrainOptions& options, const Dataset& data) {
-    if (!options.parallel || !options.parallel->processes) return {alone(), data.samples(), 0, false};
+Shard shard_of(const TrainOptions& options, std::size_t held) {
+    if (!options.parallel || !options.parallel->processes) return {alone(), held, 0, false};
     const DataParallel& p = *options.parallel;
     return {*p.processes, p.samples, p.first, p.overlap_sums};
 }
@@ -68,27 +68,23 @@ namespace {
 
 
 // The same in every process: the sample order, and the dropout key (Dropout::mask_source).
-TrainingState fresh_state(std::size_t n, std::uint64_t seed) {
+TrainingState fresh_state(const EpochOrder& order, std::uint64_t seed) {
     TrainingState state;
-    state.order.resize(n);
-    std::iota(state.order.begin(), state.order.end(), std::size_t(0));
+    state.order = order.initial();
     state.rng = Rng(seed).state();
     state.dropout_rng = Rng(seed ^ 0xd509u).state();  // the run's dropout key
     return state;
 }
 
 // A checkpoint must belong to this run: same samples, same optimizer, within the epochs asked for.
-void check_resumable(const TrainingState& state, std::size_t n, const Network<float>& net,
+void check_resumable(const TrainingState& state, const EpochOrder& order, const Network<float>& net,
                      const OptimizerSpec& optimizer, std::size_t epochs) {
-    std::vector<bool> seen(n, false);
-    bool permutation = state.order.size() == n;
-    for (std::size_t i = 0; permutation && i < n; ++i) {
-        permutation = state.order[i] < n && !seen[state.order[i]];
-        if (permutation) seen[state.order[i]] = true;
-    }
-    if (!permutation)
+    const std::size_t n = order.samples();
+    if (!order.valid(state.order)) {
+        const char* unit = order.is_windowed() ? " blocks" : " samples";
         throw Error("checkpoint does not match the training data: it was taken on " + std::to_string(state.order.size()) +
-                    " samples, the data has " + std::to_string(n));
+                    unit + ", the data has " + std::to_string(order.entries()) + unit);
+    }
     const std::size_t parameters = net.parameters().size();
     const bool adam = optimizer.kind == OptimizerKind::adam || optimizer.kind == OptimizerKind::adamw;
     if (state.moment1.size() != (optimizer.kind == OptimizerKind::sgd ? 0 : parameters) ||
@@ -137,17 +133,18 @@ float train_step(Network<float>& net, Optimizer<float>& optimizer, Workspace<flo
 // epoch's sums, progress, or what a diverged step does. A backend that queues steps gives their
 // outcomes at checkpoints and at the end of the epoch; it has applied the divergence policy on
 // its own by then, so the run is the same whenever the loop learns of them.
-std::vector<EpochMetrics> run_training(Backend& backend, Network<float>& net, const Dataset& data,
-                                       const Dataset* validation, const TrainOptions& options, const Shard& shard) {
+std::vector<EpochMetrics> run_training(Backend& backend, Network<float>& net, EpochOrder& order, std::size_t held,
+                                       Task task, const Dataset* validation, const TrainOptions& options,
+                                       const Shard& shard) {
     const std::size_t n = shard.samples, first = shard.first;
     const std::size_t batch = batch_size(options, n);
     const std::size_t steps_per_epoch = (n + batch - 1) / batch;
     const std::size_t total_steps = steps_per_epoch * options.epochs;
-    const bool classification = data.task == Task::classification;
+    const bool classification = task == Task::classification;
 
-    TrainingState state = options.resume ? *options.resume : fresh_state(n, options.seed);
+    TrainingState state = options.resume ? *options.resume : fresh_state(order, options.seed);
     if (options.resume) {
-        check_resumable(state, n, net, options.optimizer, options.epochs);
+        check_resumable(state, order, net, options.optimizer, options.epochs);
         backend.restore_optimizer(state);
     }
     Rng order_rng;
@@ -197,18 +194,17 @@ std::vector<EpochMetrics> run_training(Backend& backend, Network<float>& net, co
     while (state.epoch <= options.epochs) {
         const auto start = std::chrono::steady_clock::now();
         if (state.position == 0) {
-            if (options.shuffle) shuffle(state.order, order_rng);
+            if (options.shuffle) order.shuffle(state.order, order_rng);
             state.loss_sum = 0;
             state.correct = 0;
         }
-        backend.start_epoch(state.position / batch);
+        backend.start_epoch(state.order, state.position / batch);
         double lr = options.optimizer.learning_rate;
         while (state.position < n) {
             const std::size_t begin = state.position, end = std::min(begin + batch, n);
-            const std::size_t m = rows_held(std::span(state.order).subspan(begin, end - begin), first, data.samples(),
-                                            rows.data());
+            const std::size_t m = rows_held(order.samples(state.order, state.epoch, begin, end), first, held, rows.data());
             lr = options.schedule.rate(options.optimizer.learning_rate, state.step, steps_per_epoch, total_steps);
-            backend.step({std::span(rows.data(), m), end - begin, begin / batch, state.step, dropout_key, lr});
+            backend.step({std::span(rows.data(), m), end - begin, begin / batch, begin, state.step, dropout_key, lr});
             state.position = end;
             ++state.step;
             pending.push_back({state.step, end, end - begin});

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "train/backend.hpp"
+#include "train/epoch_order.hpp"
 
 namespace nabla {
 
@@ -25,15 +26,17 @@ struct Shard {
     std::size_t first;    // the first this process holds
     bool overlap;         // DataParallel::overlap_sums
 };
-Shard shard_of(const TrainOptions& options, const Dataset& data);
+Shard shard_of(const TrainOptions& options, std::size_t held);  // held: the rows this process holds
 
 // The batch size of a run over n samples: options.batch, or all n when it is 0 or larger.
 std::size_t batch_size(const TrainOptions& options, std::size_t n);
 
-// Trains on `backend` (which trains net) for options.epochs epochs over data, this process's
-// part of the shard; `validation`, if given, is measured after each epoch. At the end, and when
-// it stops, net holds the backend's parameters. options and the data are checked by the caller.
-std::vector<EpochMetrics> run_training(Backend& backend, Network<float>& net, const Dataset& data,
-                                       const Dataset* validation, const TrainOptions& options, const Shard& shard);
+// Trains on `backend` (which trains net) for options.epochs epochs over the shard's samples in
+// `order`, of which this process holds `held` (the backend's rows) of `task`; `validation`, if
+// given, is measured after each epoch. At the end, and when it stops, net holds the backend's
+// parameters. options and the data are checked by the caller.
+std::vector<EpochMetrics> run_training(Backend& backend, Network<float>& net, EpochOrder& order, std::size_t held,
+                                       Task task, const Dataset* validation, const TrainOptions& options,
+                                       const Shard& shard);
 
 }  // namespace nabla
