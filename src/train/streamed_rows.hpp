@@ -7,9 +7,11 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -40,16 +42,21 @@ public:
 
     void start_epoch(std::span<const std::size_t> order, std::size_t position) override;
     void prepare(std::size_t begin, std::size_t end) override;  // waits for the windows it needs
-    const float* x(std::size_t row) const override { return slots_[where_[block_of(row)].slot].x.data() + at(row) * x_width_; }
-    const float* y(std::size_t row) const override { return slots_[where_[block_of(row)].slot].y.data() + at(row) * y_width_; }
+    const float* x(std::size_t row) const override { return slots_[where_[block_of(row)].slot].x.get() + at(row) * x_width_; }
+    const float* y(std::size_t row) const override { return slots_[where_[block_of(row)].slot].y.get() + at(row) * y_width_; }
 
     // The bytes of memory it holds at most, for rows of these widths.
     static std::size_t memory_bytes(const EpochOrder& order, std::size_t x_width, std::size_t y_width);
 
 private:
+    // Floats allocated once and never zero-filled: pread writes them first.
+    struct FreeFloats {
+        void operator()(float* p) const;
+    };
+    using Floats = std::unique_ptr<float, FreeFloats>;
     // A window's rows of this process, as read.
     struct Slot {
-        std::vector<float> x, y;
+        Floats x, y;                // room for a whole window
         std::size_t window = none;  // which window it holds, once read
     };
     // Where a block's rows are: the slot, and the slot's row of sample s is s + shift.
@@ -63,11 +70,23 @@ private:
     std::size_t at(std::size_t row) const {
         return std::size_t(std::ptrdiff_t(share_.begin + row) + where_[block_of(row)].shift);
     }
+    // The reading of a window into its slot, a block at a time: the reader claims its blocks in
+    // turn, and so does training while it waits for the window (at the start of an epoch, or when
+    // the disk is the slower), so that a window is read on every core then.
+    struct Job {
+        std::size_t window = none;
+        Slot* slot = nullptr;
+        std::vector<std::pair<std::size_t, RowRange>> parts;  // block, this process's rows of it
+        std::vector<std::size_t> rows;                         // each part's first row in the slot
+        std::atomic<std::size_t> next{0};                      // the next part to claim
+        std::atomic<std::size_t> finished{0};                  // the parts read (or failed)
+        std::exception_ptr failed;                             // the first failure (under mutex_)
+    };
     void read_windows();  // the background reader's loop
-    // Window w's blocks (of `blocks`) into slot; their places into `places`.
-    void read_window(std::size_t w, const std::vector<std::size_t>& blocks, Slot& slot, std::size_t slot_index,
-                     std::vector<std::pair<std::size_t, Place>>& places) const;
+    void plan(std::size_t w, Slot& slot);  // job_ for window w into slot
+    void read_parts();  // claims and reads job_'s parts until none is left
     bool holds(std::size_t w) const { return slots_[w % 2].window == w; }
+    static Floats allocate(std::size_t count);
 
     const data::NbdBlocks& file_;
     const EpochOrder& order_;
@@ -85,7 +104,9 @@ private:
     std::size_t wanted_ = 0;  // the first window still trained on: those before it are released
     std::size_t next_ = 0;    // the next window to read
     bool started_ = false;    // an epoch has begun: blocks_ holds its order
-    bool reading_ = false;    // the reader is reading a window (outside the lock)
+    bool reading_ = false;    // job_ is under way (read outside the lock)
+    Job job_;
+    int helping_ = 0;         // training threads in read_parts: job_ stays as it is until they leave
     bool stopping_ = false;
     std::exception_ptr failed_;  // what stopped the reader
     std::thread reader_;
