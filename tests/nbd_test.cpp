@@ -243,3 +243,40 @@ TEST_F(Nbd, AModelsClassesRenumberTheLabels) {
 }
 
 }  // namespace
+
+namespace {
+
+// A file of version 1, which had no statistics section: one saved now, the section cut out and
+// the header rewritten, reads as the same data set (a stream then asks for it to be converted again).
+TEST_F(Nbd, AVersionOneFileWithoutStatisticsStillLoads) {
+    const Dataset saved = sample_data(100);
+    save_nbd(saved, origin_with_ids(), path("v2.nbd"));
+    const std::string v2 = read_file(path("v2.nbd"));
+    const auto u64_at = [&](std::size_t at) {
+        std::uint64_t v;
+        std::memcpy(&v, v2.data() + at, 8);
+        return v;
+    };
+    const std::uint64_t description = u64_at(kDescriptionSize);
+    constexpr std::size_t statistics = 4 + 8 + 2;  // tag, length, two flags of none
+    ASSERT_EQ(v2.substr(kHeaderSize + description - statistics, 4), "STAT");
+    const auto aligned = [](std::uint64_t offset) { return (offset + 63) / 64 * 64; };
+    const std::uint64_t old_x = aligned(kHeaderSize + description), new_x = aligned(kHeaderSize + description - statistics);
+    std::string v1 = v2.substr(0, kHeaderSize + description - statistics);
+    v1.resize(new_x, '\0');
+    v1 += v2.substr(old_x);
+    const auto put = [&](std::size_t at, auto value) { std::memcpy(v1.data() + at, &value, sizeof value); };
+    put(kVersion, std::uint32_t(1));
+    put(16, std::uint64_t(v1.size()));
+    put(kDescriptionSize, std::uint64_t(description - statistics));
+    put(64, std::uint32_t(crc32_z(0, reinterpret_cast<const Bytef*>(v1.data() + kHeaderSize), description - statistics)));
+    put(kHeaderChecksum, std::uint32_t(crc32_z(0, reinterpret_cast<const Bytef*>(v1.data()), kHeaderChecksum)));
+    write_file(path("v1.nbd"), v1);
+    const Dataset loaded = load_dataset(path("v1.nbd"), with_ids());
+    ASSERT_EQ(loaded.samples(), 100u);
+    expect_same_rows(loaded, saved, 0);
+    expect_refused(patched(path("v1.nbd"), [](std::string& b) { b[kVersion] = 3; }, true),
+                   "data format version 3 is newer");
+}
+
+}  // namespace

@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "distinct_files.hpp"
 #include "parse.hpp"
+#include "progress.hpp"
 #include "nabla/model.hpp"
 #include "nabla/threads.hpp"
 
@@ -70,7 +71,10 @@ Command add_convert(CLI::App& app) {
             load.unseen_is_error = f->strict;
             load.targets_optional = f->no_targets;
         }
-        Dataset data = load_dataset(f->data, load);
+        Dataset data = [&] {
+            const LoadProgressLine progress(stderr_is_terminal());  // a terminal only: nothing in logs
+            return load_dataset(f->data, load);
+        }();
         print_notes(data);
         NbdOrigin origin;
         origin.source = f->data;

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "device_flags.hpp"
 #include "parse.hpp"
+#include "progress.hpp"
 #include "nabla/model.hpp"
 #include "nabla/threads.hpp"
 #include "nabla/trainer.hpp"
@@ -79,7 +80,10 @@ Command add_eval(CLI::App& app) {
         load.delimiter = parse_delimiter(f->delimiter);
         load.missing_is_error = parse_missing_is_error(f->missing);
         load.unseen_is_error = f->strict;
-        const Dataset data = load_dataset_for(model, f->data, load);
+        const Dataset data = [&] {
+            const LoadProgressLine progress(stderr_is_terminal());  // a terminal only: nothing in logs
+            return load_dataset_for(model, f->data, load);
+        }();
         print_notes(data);
         const Evaluation e = evaluate_on(where.device, model.network, data, where.precision);
         const bool classification = model.task == Task::classification;
