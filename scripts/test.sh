@@ -27,15 +27,15 @@ stage() {
 ctest_release() { ctest --test-dir build --output-on-failure -j "$(nproc)"; }
 
 # The whole suite again under AddressSanitizer and UBSan (options and suppressions: tests/sanitizers/),
-# but the runs under each OpenBLAS kernel family, which check bits, not memory (the default kernel's
-# run of those tests is part of the suite). -O1 -g1 (line tables, all a report needs) compiles in
+# but the runs under each OpenBLAS kernel family and the sweep of product shapes and thread counts,
+# which check bits, not memory (the default kernel's run of those tests is part of the suite). -O1 -g1 (line tables, all a report needs) compiles in
 # half the time of -O2 -g.
 asan_ubsan() {
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DNABLA_SANITIZE=address,undefined -DNABLA_BUILD_BENCH=OFF -DNABLA_PYTHON=OFF >/dev/null
   cmake --build build-asan -j "$(nproc)"
   source tests/sanitizers/env.sh
-  ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -E '^EveryBlasKernel[.]'
+  ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -E '^EveryBlasKernel[.]|^ProductSplit[.]EveryThreadCount'
 }
 
 stage "install dependencies" bash scripts/install-deps.sh

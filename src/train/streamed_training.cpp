@@ -28,7 +28,8 @@ std::vector<EpochMetrics> train_streamed(Network<float>& net, const data::NbdBlo
         throw Error("--stream: this process's rows do not lie within '" + shape.source + "'");
     const std::size_t batch = batch_size(options, shard.samples);
     if (batch > window_rows(streaming.window_blocks))
-        throw Error("--batch " + std::to_string(batch) + " is larger than a stream window of " +
+        throw Error("--batch " + (options.batch == 0 ? "0 (the whole set, " + std::to_string(batch) + " rows)" : std::to_string(batch)) +
+                    " is larger than a stream window of " +
                     std::to_string(streaming.window_blocks) + " blocks (" +
                     std::to_string(window_rows(streaming.window_blocks)) + " rows): raise --stream-window");
     EpochOrder order = EpochOrder::windowed(shard.samples, data::NbdBlocks::rows_per_block, streaming.window_blocks,
