@@ -35,7 +35,7 @@ struct TrainFlags {
     std::optional<double> dropout;  // unset: default_dropout()
     bool nesterov = false, no_standardize = false, quiet = false, overlap_sums = false, stream = false;
     std::size_t batch = 128, epochs = 0, checkpoint_every = 0;  // epochs 0: default_epochs()
-    std::size_t stream_window = 8;  // blocks
+    std::size_t stream_window = 0;  // blocks; 0: default_window_blocks()
     std::uint64_t seed = 1;
     std::optional<int> threads;  // none: all cores, or one a process when processes train together
     DeviceFlags device;
@@ -332,8 +332,10 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     TrainOptions options = train_options(f, samples);
     options.device = where.device;
     options.precision = where.precision;
+    const std::size_t window_blocks =
+        f.stream_window ? f.stream_window : default_window_blocks(train.features(), train.y.cols);
     const EpochOrder windows =
-        EpochOrder::windowed(samples, data::NbdBlocks::rows_per_block, f.stream_window, f.seed, true);
+        EpochOrder::windowed(samples, data::NbdBlocks::rows_per_block, window_blocks, f.seed, true);
     check_memory(spec, f, options, samples,
                  stream ? StreamedRows::memory_bytes(windows, train.features(), train.y.cols) : 0);
     double summing_seconds = 0;
@@ -373,7 +375,7 @@ int run_train(const TrainFlags& f, const std::vector<std::string>& arguments, co
     const auto started = std::chrono::steady_clock::now();
     std::vector<EpochMetrics> history =
         stream ? train_streamed(model.network, *stream,
-                                {f.stream_window, load.rows.value_or(RowRange{0, samples}), prep, target_scaling},
+                                {window_blocks, load.rows.value_or(RowRange{0, samples}), prep, target_scaling},
                                 watched, options)
                : nabla::train(model.network, train, watched, options);
     if (target_scaling) {
@@ -441,8 +443,9 @@ void add_train_flags(CLI::App& app, TrainFlags& f) {
     app.add_flag("--stream", f.stream,
                  "train on a .nbd file a window of blocks at a time, in constant memory, its rows shuffled within "
                  "windows (docs/data.md)");
-    app.add_option("--stream-window", f.stream_window, "with --stream: blocks of 65,536 rows in a window")
-        ->capture_default_str()->check(whole_number_in(1, 4096));
+    app.add_option("--stream-window", f.stream_window,
+                   "with --stream: blocks of 65,536 rows in a window (default: as many as make about 32 MiB)")
+        ->check(whole_number_in(1, 4096));
     app.add_option("--max-memory", f.max_memory, "refuse runs needing more memory than this (e.g. 8G; default: available)");
     app.add_flag("--overlap-sums", f.overlap_sums,
                  "under mpirun: start each layer's gradient sum as soon as the backward pass has it (pays where "

@@ -3,6 +3,7 @@
 // rows read in the background (StreamedRows), on the CPU.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <vector>
@@ -22,6 +23,14 @@ struct Streaming {
 
 // The rows of a window of `window_blocks` blocks.
 inline std::size_t window_rows(std::size_t window_blocks) { return window_blocks * data::NbdBlocks::rows_per_block; }
+
+// The window that train --stream takes unless told: as many blocks as make about 32 MiB of rows
+// of these widths, at least one. Small enough that the first window, which training waits for,
+// is read in a few hundredths of a second; rows of 50 features make windows of 2 blocks.
+inline std::size_t default_window_blocks(std::size_t x_width, std::size_t y_width) {
+    const std::size_t block_bytes = data::NbdBlocks::rows_per_block * (x_width + y_width) * sizeof(float);
+    return std::max<std::size_t>(1, (std::size_t(32) << 20) / block_bytes);
+}
 
 // Trains net on `file` as `streaming` says, for options (as train() does, on the CPU only); after
 // each epoch evaluates `validation` if given. Errors as train()'s, and the file's (a block that
