@@ -51,7 +51,7 @@ StreamedRows::Floats StreamedRows::allocate(std::size_t count) {
 
 std::size_t StreamedRows::memory_bytes(const EpochOrder& order, std::size_t x_width, std::size_t y_width) {
     const std::size_t window_rows = order.block() * order.window_blocks();
-    return 2 * window_rows * (x_width + y_width) * sizeof(float)  // two slots
+    return slots * window_rows * (x_width + y_width) * sizeof(float)
            + window_rows * (sizeof(std::uint32_t) + sizeof(std::size_t))  // a window's order, a batch's samples
            + order.entries() * (sizeof(Place) + 2 * sizeof(std::size_t));  // places, the block order (twice)
 }
@@ -92,14 +92,14 @@ void StreamedRows::prepare(std::size_t begin, std::size_t end) {
 void StreamedRows::read_windows() {
     std::unique_lock lock(mutex_);
     for (;;) {
-        // Two windows at most: the one trained on (and the next, when a batch spans both), and
-        // the next read ahead.
+        // `slots` windows at most: the one trained on (and the next, when a batch spans both), and
+        // those read ahead.
         changed_.wait(lock, [&] {
-            return stopping_ || (started_ && !failed_ && next_ < order_.windows() && next_ < wanted_ + 2);
+            return stopping_ || (started_ && !failed_ && next_ < order_.windows() && next_ < wanted_ + slots);
         });
         if (stopping_) return;
         const std::size_t w = next_;
-        Slot& slot = slots_[w % 2];
+        Slot& slot = slots_[w % slots];
         slot.window = none;
         plan(w, slot);  // start_epoch waits for the job to end before it changes blocks_
         reading_ = true;
@@ -113,7 +113,7 @@ void StreamedRows::read_windows() {
         } else {
             for (std::size_t i = 0; i < job_.parts.size(); ++i) {
                 const auto& [block, rows] = job_.parts[i];
-                where_[block] = Place{w % 2, std::ptrdiff_t(job_.rows[i]) - std::ptrdiff_t(rows.begin)};
+                where_[block] = Place{w % slots, std::ptrdiff_t(job_.rows[i]) - std::ptrdiff_t(rows.begin)};
             }
             slot.window = w;
             ++next_;

@@ -1,6 +1,6 @@
 // Training rows streamed from a .nbd file (train --stream, docs/data.md): the file is read a
-// window of blocks at a time (EpochOrder's windows), in the background, one window ahead of the
-// one being trained on, so that reading and arithmetic overlap. Memory holds two windows of this
+// window of blocks at a time (EpochOrder's windows), in the background, two windows ahead of the
+// one being trained on, so that reading and arithmetic overlap. Memory holds three windows of this
 // process's rows, whatever the size of the file; each block is checked against its CRC-32 and its
 // rows standardised as they arrive (the standardisation nabla convert stored, as training in memory
 // fits it).
@@ -85,7 +85,7 @@ private:
     void read_windows();  // the background reader's loop
     void plan(std::size_t w, Slot& slot);  // job_ for window w into slot
     void read_parts();  // claims and reads job_'s parts until none is left
-    bool holds(std::size_t w) const { return slots_[w % 2].window == w; }
+    bool holds(std::size_t w) const { return slots_[w % slots].window == w; }
     static Floats allocate(std::size_t count);
 
     const data::NbdBlocks& file_;
@@ -95,7 +95,10 @@ private:
     const std::optional<TargetScaling> targets_;
     const std::size_t x_width_, y_width_;
 
-    std::array<Slot, 2> slots_;      // window w in slot w % 2
+    // The window trained on (and the next, which a batch may reach into) and those read ahead: a
+    // slow read of the disk is made up for by the quicker ones around it.
+    static constexpr std::size_t slots = 3;
+    std::array<Slot, slots> slots_;  // window w in slot w % slots
     std::vector<Place> where_;       // per block of the file, where its rows are (of the windows held)
     std::vector<std::size_t> blocks_;  // this epoch's block order, as the reader reads it
 
