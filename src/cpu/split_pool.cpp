@@ -37,23 +37,45 @@ public:
         task_ = task;
         context_ = context;
         mxcsr_ = _mm_getcsr();
-        parts_ = parts;
-        remaining_.store(helpers_, std::memory_order_relaxed);  // every helper answers
-        generation_.fetch_add(1);  // publishes the task (seq_cst: ordered before the sleepers check)
+        done_.store(0, std::memory_order_relaxed);
+        const std::uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+        claims_.store(claims_of(generation, parts, 1), std::memory_order_release);  // part 0 is this thread's
+        generation_.store(generation);  // publishes the task (seq_cst: ordered before the sleepers check)
         if (sleeping_.load() > 0) generation_.notify_all();
         task(context, 0, parts);
-        for (int spin = 0; remaining_.load(std::memory_order_acquire) != 0; ++spin)
+        // The parts no helper has taken yet run here: a helper that is slow to wake (the cores busy
+        // with other work) is never waited for, only one that is running a part.
+        int here = 1, count = parts;
+        for (int part; (part = claim(generation, count)) >= 0; ++here) task(context, part, parts);
+        for (int spin = 0; done_.load(std::memory_order_acquire) != parts - here; ++spin)
             if (spin < spins_before_sleep) _mm_pause(); else std::this_thread::yield();
         busy_.clear(std::memory_order_release);
         return true;
     }
 
 private:
-    void ensure_helpers(int count) {
-        for (; helpers_ < count; ++helpers_) {
-            const int part = helpers_ + 1;
-            std::thread([this, part, seen = generation_.load()] { help(part, seen); }).detach();
+    // The claim word: the task's generation (low 32 bits of it), its number of parts and the next
+    // part not yet taken, so that a claim never takes a part of a task that has ended.
+    static std::uint64_t claims_of(std::uint64_t generation, int parts, int next) {
+        return (generation & 0xffffffffu) << 32 | std::uint64_t(parts) << 16 | std::uint64_t(next);
+    }
+
+    // Takes the next part of task `generation` and sets `parts` to the task's number of parts; −1
+    // once every part is taken (or the task is over).
+    int claim(std::uint64_t generation, int& parts) {
+        std::uint64_t word = claims_.load(std::memory_order_acquire);
+        for (;;) {
+            parts = int(word >> 16 & 0xffff);
+            const int next = int(word & 0xffff);
+            if ((word >> 32) != (generation & 0xffffffffu) || next >= parts) return -1;
+            if (claims_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+                return next;
         }
+    }
+
+    void ensure_helpers(int count) {
+        for (; helpers_ < count; ++helpers_)
+            std::thread([this, seen = generation_.load()] { help(seen); }).detach();
     }
 
     // In a forked child: the helper threads are the parent's, and the pool starts again without.
@@ -63,16 +85,18 @@ private:
         busy_.clear();
     }
 
-    // Helper `part` runs that part of every task with more parts (and only answers the others).
-    // `seen` is the generation before the helper's first task: it may start after that was posted.
-    void help(int part, std::uint64_t seen) {
+    // A helper takes parts of each new task until none is left; whichever thread runs a part, it
+    // computes the same (the tasks' results depend on the part, never on the thread). `seen` is
+    // the generation before the helper's first task: it may start after that was posted.
+    void help(std::uint64_t seen) {
         for (;;) {
             seen = wait_for_task(seen);
-            if (part < parts_) {
+            int parts = 0;
+            for (int part; (part = claim(seen, parts)) >= 0;) {
                 _mm_setcsr(mxcsr_);  // the caller's floating-point mode (a step flushes subnormals)
-                task_(context_, part, parts_);
+                task_(context_, part, parts);
+                done_.fetch_add(1, std::memory_order_release);
             }
-            remaining_.fetch_sub(1, std::memory_order_release);
         }
     }
 
@@ -97,10 +121,10 @@ private:
     std::atomic_flag busy_;
     std::atomic<std::uint64_t> generation_{0};
     std::atomic<int> sleeping_{0};
-    std::atomic<int> remaining_{0};
+    std::atomic<std::uint64_t> claims_{0};  // claims_of(generation, parts, next part to take)
+    std::atomic<int> done_{0};              // parts finished by helpers
     void (*task_)(void*, int, int) = nullptr;
     void* context_ = nullptr;
-    int parts_ = 0;
     unsigned mxcsr_ = 0;
     int helpers_ = 0;  // started (by the caller holding busy_)
 };
