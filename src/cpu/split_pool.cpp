@@ -39,14 +39,18 @@ public:
         mxcsr_ = _mm_getcsr();
         done_.store(0, std::memory_order_relaxed);
         const std::uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
-        claims_.store(claims_of(generation, parts, 1), std::memory_order_release);  // part 0 is this thread's
+        posted_.store(generation << 16 | std::uint64_t(parts), std::memory_order_release);
         generation_.store(generation);  // publishes the task (seq_cst: ordered before the sleepers check)
         if (sleeping_.load() > 0) generation_.notify_all();
         task(context, 0, parts);
-        // The parts no helper has taken yet run here: a helper that is slow to wake (the cores busy
-        // with other work) is never waited for, only one that is running a part.
-        int here = 1, count = parts;
-        for (int part; (part = claim(generation, count)) >= 0; ++here) task(context, part, parts);
+        // The parts whose helpers have not taken them yet run here: a helper that is slow to wake
+        // (its core busy with other work) is never waited for, only one that is running its part.
+        int here = 1;
+        for (int part = 1; part < parts; ++part)
+            if (take(part, generation)) {
+                task(context, part, parts);
+                ++here;
+            }
         for (int spin = 0; done_.load(std::memory_order_acquire) != parts - here; ++spin)
             if (spin < spins_before_sleep) _mm_pause(); else std::this_thread::yield();
         busy_.clear(std::memory_order_release);
@@ -54,28 +58,25 @@ public:
     }
 
 private:
-    // The claim word: the task's generation (low 32 bits of it), its number of parts and the next
-    // part not yet taken, so that a claim never takes a part of a task that has ended.
-    static std::uint64_t claims_of(std::uint64_t generation, int parts, int next) {
-        return (generation & 0xffffffffu) << 32 | std::uint64_t(parts) << 16 | std::uint64_t(next);
-    }
+    static constexpr int most_parts = 4096;  // set_threads' limit
 
-    // Takes the next part of task `generation` and sets `parts` to the task's number of parts; −1
-    // once every part is taken (or the task is over).
-    int claim(std::uint64_t generation, int& parts) {
-        std::uint64_t word = claims_.load(std::memory_order_acquire);
-        for (;;) {
-            parts = int(word >> 16 & 0xffff);
-            const int next = int(word & 0xffff);
-            if ((word >> 32) != (generation & 0xffffffffu) || next >= parts) return -1;
-            if (claims_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel, std::memory_order_acquire))
-                return next;
-        }
+    // Takes part `part` of task `generation` for the calling thread; false if another thread has,
+    // or if the task is over. A part's mark only ever grows: a helper that fell behind by a task
+    // (it read the task, then was not scheduled until the next was posted) finds its part marked
+    // with a later generation and leaves it alone.
+    bool take(int part, std::uint64_t generation) {
+        std::uint64_t last = taken_[part].load(std::memory_order_relaxed);
+        while (last < generation)
+            if (taken_[part].compare_exchange_weak(last, generation, std::memory_order_acq_rel, std::memory_order_relaxed))
+                return true;
+        return false;
     }
 
     void ensure_helpers(int count) {
-        for (; helpers_ < count; ++helpers_)
-            std::thread([this, seen = generation_.load()] { help(seen); }).detach();
+        for (; helpers_ < count; ++helpers_) {
+            const int part = helpers_ + 1;
+            std::thread([this, part, seen = generation_.load()] { help(part, seen); }).detach();
+        }
     }
 
     // In a forked child: the helper threads are the parent's, and the pool starts again without.
@@ -85,18 +86,21 @@ private:
         busy_.clear();
     }
 
-    // A helper takes parts of each new task until none is left; whichever thread runs a part, it
-    // computes the same (the tasks' results depend on the part, never on the thread). `seen` is
-    // the generation before the helper's first task: it may start after that was posted.
-    void help(std::uint64_t seen) {
+    // Helper `part` runs that part of every task with more parts, unless the caller took it first
+    // (a part computes the same on any thread: a task's results depend on the part, never on the
+    // thread). Each helper keeping its part keeps each core on its block of the weights from
+    // product to product. `seen` is the generation before the helper's first task: it may start
+    // after that was posted.
+    void help(int part, std::uint64_t seen) {
         for (;;) {
             seen = wait_for_task(seen);
-            int parts = 0;
-            for (int part; (part = claim(seen, parts)) >= 0;) {
-                _mm_setcsr(mxcsr_);  // the caller's floating-point mode (a step flushes subnormals)
-                task_(context_, part, parts);
-                done_.fetch_add(1, std::memory_order_release);
-            }
+            const std::uint64_t posted = posted_.load(std::memory_order_acquire);
+            const int parts = int(posted & 0xffff);
+            // A task already followed by another is over: every one of its parts was taken.
+            if ((posted >> 16) != seen || part >= parts || !take(part, seen)) continue;
+            _mm_setcsr(mxcsr_);  // the caller's floating-point mode (a step flushes subnormals)
+            task_(context_, part, parts);
+            done_.fetch_add(1, std::memory_order_release);
         }
     }
 
@@ -121,7 +125,8 @@ private:
     std::atomic_flag busy_;
     std::atomic<std::uint64_t> generation_{0};
     std::atomic<int> sleeping_{0};
-    std::atomic<std::uint64_t> claims_{0};  // claims_of(generation, parts, next part to take)
+    std::atomic<std::uint64_t> posted_{0};  // the current task: its generation << 16 | its parts
+    std::atomic<std::uint64_t> taken_[most_parts] = {};  // the last generation each part was taken in
     std::atomic<int> done_{0};              // parts finished by helpers
     void (*task_)(void*, int, int) = nullptr;
     void* context_ = nullptr;
