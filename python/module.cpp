@@ -397,6 +397,7 @@ PYBIND11_MODULE(_nabla, m) {
           py::arg("on_batch"), py::arg("on_epoch"));
     m.def("cuda_available", &cuda_available);
     m.def("hardware_threads", &hardware_threads);
+    m.def("blas_kernel", &blas_kernel, "the OpenBLAS kernel family nabla's products run on");
 
     py::class_<LearnerNetwork>(m, "NetworkCore")
         .def(py::init([](std::vector<std::size_t> layers, const std::string& activation, const std::string& loss,

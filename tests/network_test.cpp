@@ -154,3 +154,33 @@ TEST(Network, CastToDoubleKeepsTheParameters) {
 }
 
 }  // namespace
+
+// forward() draws each row's dropout masks eight rows at a time (and splits the rows across the
+// threads): every mask is still the one Dropout::draw_mask gives that row, and kept = a ⊙ keep.
+TEST(Network, DropoutMasksAreEachRowsOwnDraws) {
+    NetworkSpec spec{{5, 13, 300, 70, 3}};  // widths that are not multiples of 4, one over 256
+    const Network<float> net(spec, 3);
+    for (const double rate : {0.1, 0.5, 0.999999}) {
+        for (const std::size_t n : {std::size_t(1), std::size_t(8), std::size_t(37), std::size_t(130)}) {
+            std::vector<float> x(n * 5);
+            for (std::size_t i = 0; i < x.size(); ++i) x[i] = float(std::sin(double(i)));
+            std::vector<std::size_t> samples(n);
+            for (std::size_t i = 0; i < n; ++i) samples[i] = 1000 + 7 * i;
+            const Dropout dropout{rate, 99, 5, samples.data()};
+            Workspace<float> ws;
+            forward(net, x.data(), n, ws, dropout);
+            const float scale = float(1.0 / (1.0 - rate));
+            for (std::size_t l = 0; l + 1 < net.depth(); ++l) {
+                const std::size_t width = net.layer(l).out;
+                std::vector<float> expected(width);
+                for (std::size_t i = 0; i < n; ++i) {
+                    Dropout::draw_mask(dropout.mask_source(i, l), rate, scale, expected.data(), width);
+                    for (std::size_t j = 0; j < width; ++j) {
+                        ASSERT_EQ(ws.keep[l][i * width + j], expected[j]) << "rate " << rate << ", layer " << l << ", row " << i << ", unit " << j;
+                        ASSERT_EQ(ws.kept[l][i * width + j], ws.a[l][i * width + j] * expected[j]);
+                    }
+                }
+            }
+        }
+    }
+}

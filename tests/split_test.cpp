@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -157,6 +158,30 @@ TEST_F(ProductSplit, ContendedCallersGetTheSameBitsAsThePool) {
         });
     for (std::thread& caller : callers) caller.join();
     for (int t = 0; t < workers; ++t) EXPECT_EQ(mismatches[t], 0) << "caller " << t;
+}
+
+TEST_F(ProductSplit, EveryPartRunsOnceWithMoreThreadsThanCores) {
+    // More helpers than cores: helpers are descheduled at any point, some between reading a task
+    // and taking their part, while the caller takes parts itself and posts the next task. Each part
+    // of each task still runs exactly once, and every task ends.
+    set_threads(std::min(4096, 4 * hardware_threads() + 1));
+    constexpr int most = 16, tasks = 200000;
+    std::atomic<int> runs[most];
+    int twice = 0, missed = 0;
+    for (int t = 0; t < tasks; ++t) {
+        const int parts = 2 + t % std::min(most - 1, threads());
+        for (int p = 0; p < parts; ++p) runs[p].store(0);
+        cpu::run_in_parts(parts, [&](int part, int count) {
+            if (count == parts) runs[part].fetch_add(1);
+        });
+        for (int p = 0; p < parts; ++p) {
+            const int n = runs[p].load();
+            twice += n > 1;
+            missed += n == 0;
+        }
+    }
+    EXPECT_EQ(twice, 0);
+    EXPECT_EQ(missed, 0);
 }
 
 TEST_F(ProductSplit, AForkedChildSplitsProductsWithoutTheParentsThreads) {

@@ -65,11 +65,12 @@ def check_features(x, name="X"):
     else:
         if not (np.issubdtype(a.dtype, np.number) or a.dtype == bool):
             raise ValueError(f"{name} holds {a.dtype} values: expected numbers")
-        if np.issubdtype(a.dtype, np.floating) and a.dtype.itemsize > 4:
+        with np.errstate(over="ignore"):  # a value too large for float32 becomes inf, found below
+            out = np.ascontiguousarray(a, dtype=np.float32)
+        if np.issubdtype(a.dtype, np.floating) and a.dtype.itemsize > 4 and not np.isfinite(out).all():
             big = np.abs(a[np.isfinite(a)]) > np.finfo(np.float32).max
             if big.any():
                 raise ValueError(f"{name} holds values too large for float32 (up to {np.abs(a[np.isfinite(a)]).max():g})")
-        out = np.ascontiguousarray(a, dtype=np.float32)
     finite = np.isfinite(out)
     if not finite.all():
         i, j = np.argwhere(~finite)[0]

@@ -54,7 +54,7 @@ class _BaseMLP(BaseEstimator):
 
     _task = None
 
-    def __init__(self, hidden_layer_sizes=(256, 128), activation="relu", *, solver="adam", alpha=0.0,
+    def __init__(self, hidden_layer_sizes=(256, 128), activation="relu", *, solver="adam", alpha=1e-4,
                  batch_size=128, learning_rate="cosine", learning_rate_init=1e-3, max_iter=None,
                  random_state=None, verbose=False, warm_start=False, momentum=0.9, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, tol=1e-4, dropout=None, clip_norm=0.0,
@@ -256,8 +256,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Parameters as scikit-learn's MLPClassifier where the concept is the same; the defaults are
     nabla's: hidden layers (256, 128), ReLU, Adam with learning rate 1e-3 and a cosine schedule,
     batch 128, max_iter=None (10 epochs, or enough for 1000 steps on small data), dropout=None (0.1
-    under 10,000 samples, else 0), random_state=None (seed 1). Extras: dropout, clip_norm, threads
-    (None: all cores), device ('cpu' or 'cuda'). See docs/python.md.
+    under 10,000 samples, else 0), random_state=None (seed 1); alpha=1e-4 is weight decay λ (where
+    `nabla train`'s --weight-decay defaults to 0). Extras: dropout, clip_norm, threads (None: all
+    cores), device ('cpu' or 'cuda'). See docs/python.md.
     """
 
     _task = "classification"

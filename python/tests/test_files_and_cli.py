@@ -2,7 +2,6 @@
 CLI, Ctrl-C during fit, and the backpropagation example."""
 
 import csv
-import ctypes
 import os
 import pickle
 import signal
@@ -40,12 +39,9 @@ def dataset(task, n=700, features=6, seed=3):
 
 
 def openblas_kernel():
-    """The kernel family of the OpenBLAS this process (NumPy and nabla) runs on, as OPENBLAS_CORETYPE
-    names it, so that the CLI can be run on the same kernels."""
-    nabla.MLPClassifier(hidden_layer_sizes=(2,), max_iter=1).fit([[0.0], [1.0]], [0, 1])  # loads OpenBLAS
-    lib = ctypes.CDLL("libopenblas.so.0")
-    lib.openblas_get_corename.restype = ctypes.c_char_p
-    return lib.openblas_get_corename().decode()
+    """The kernel family nabla's OpenBLAS runs on in this process, as OPENBLAS_CORETYPE names it, so
+    that the CLI can be run on the same kernels."""
+    return nabla._nabla.blas_kernel()
 
 
 def run(cli, *args, env=None):
@@ -177,6 +173,51 @@ def test_ctrl_c_interrupts_fit_cleanly():
     assert not hasattr(model, "_model")
     model.set_params(max_iter=1, hidden_layer_sizes=(8,)).fit(x[:500], y[:500])  # still usable
     assert model.n_iter_ == 1
+
+
+OWN_KERNELS = """
+import ctypes, hashlib, os, sys
+import numpy as np
+import nabla
+if len(sys.argv) > 1:
+    os.environ["OPENBLAS_CORETYPE"] = sys.argv[1]  # after NumPy opened OpenBLAS with other kernels
+rng = np.random.default_rng(0)
+x = rng.normal(size=(300, 8))
+model = nabla.MLPClassifier(hidden_layer_sizes=(64, 32), max_iter=2, threads=1).fit(x, x[:, 0] > 0)
+numpy_blas = ctypes.CDLL("libopenblas.so.0", mode=os.RTLD_NOLOAD | os.RTLD_LAZY)
+numpy_blas.openblas_get_corename.restype = ctypes.c_char_p
+a = rng.normal(size=(64, 64))
+assert np.allclose(a @ np.eye(64), a)  # NumPy's products still run
+print(nabla._nabla.blas_kernel(), numpy_blas.openblas_get_corename().decode(),
+      hashlib.sha256(model._model.parameters.tobytes()).hexdigest())
+"""
+
+
+def has_avx512():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((line.split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return False
+    return {"avx512f", "avx512bw", "avx512vl"} <= set(flags)
+
+
+@pytest.mark.skipif(not has_avx512(), reason="needs a CPU that runs both the Haswell and the SkylakeX kernels")
+def test_nabla_computes_on_its_own_kernels_when_numpy_opened_others():
+    """NumPy opens OpenBLAS with the Haswell kernels; nabla, asked for SkylakeX afterwards, opens an
+    instance of its own and trains as a process that had SkylakeX from the start."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+
+    def run_script(coretype, *args):
+        result = subprocess.run([sys.executable, "-c", OWN_KERNELS, *args], capture_output=True, text=True,
+                                env=dict(env, OPENBLAS_CORETYPE=coretype))
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    own, numpys, mixed = run_script("Haswell", "SkylakeX")
+    assert (own.lower(), numpys.lower()) == ("skylakex", "haswell")
+    assert run_script("SkylakeX")[2] == mixed
+    assert run_script("Haswell")[2] != mixed  # the kernels do change the bits: the check above means something
 
 
 def test_backprop_by_hand_example_passes():

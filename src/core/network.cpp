@@ -3,7 +3,10 @@
 #include "nabla/network.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "core/loss_math.hpp"
@@ -178,6 +181,51 @@ static void dense_backward(const Network<T>& net, std::size_t l, const T* d, con
     cpu::column_sums(d, n, s.out, alpha, sink.keep_biases, sink.out + s.b_offset);
 }
 
+// Rows [first, end) of layer `layer`'s dropout masks, each as Dropout::draw_mask draws it from the
+// row's own random source, and kept = a ⊙ keep. Eight rows' xoshiro256** generators step side by
+// side (a loop the compiler vectorises); their 64-bit draws are then read as the 16-bit pieces
+// draw_mask takes in turn, lowest first, which on a little-endian machine is memory order.
+template <class T>
+static void draw_masks(const Dropout& dropout, std::size_t layer, T scale, std::size_t first, std::size_t end,
+                       std::size_t width, T* keep, const T* a, T* kept) {
+    constexpr std::size_t lanes = 8, chunk = 64;  // rows side by side; 64-bit draws per row at a time
+    const auto threshold = std::uint32_t(dropout.rate * 65536.0 + 0.5);  // as draw_mask's
+    std::size_t i = first;
+    if constexpr (std::endian::native == std::endian::little) {
+        const std::size_t draws = (width + 3) / 4;
+        alignas(64) std::uint64_t s0[lanes], s1[lanes], s2[lanes], s3[lanes], words[chunk][lanes];
+        alignas(64) std::uint16_t pieces[chunk * 4];
+        for (; i + lanes <= end; i += lanes) {
+            for (std::size_t r = 0; r < lanes; ++r) {
+                const std::array<std::uint64_t, 4> s = dropout.mask_source(i + r, layer).state();
+                s0[r] = s[0], s1[r] = s[1], s2[r] = s[2], s3[r] = s[3];
+            }
+            for (std::size_t w0 = 0; w0 < draws; w0 += chunk) {
+                const std::size_t count = std::min(chunk, draws - w0);
+                for (std::size_t w = 0; w < count; ++w)
+                    for (std::size_t r = 0; r < lanes; ++r) {  // Rng::next, lane by lane
+                        const std::uint64_t x = s1[r] * 5, t = s1[r] << 17;
+                        words[w][r] = ((x << 7) | (x >> 57)) * 9;
+                        s2[r] ^= s0[r];
+                        s3[r] ^= s1[r];
+                        s1[r] ^= s2[r];
+                        s0[r] ^= s3[r];
+                        s2[r] ^= t;
+                        s3[r] = (s3[r] << 45) | (s3[r] >> 19);
+                    }
+                const std::size_t units = std::min(width - 4 * w0, 4 * count);
+                for (std::size_t r = 0; r < lanes; ++r) {
+                    for (std::size_t w = 0; w < count; ++w) std::memcpy(pieces + 4 * w, &words[w][r], 8);
+                    T* row = keep + (i + r) * width + 4 * w0;
+                    for (std::size_t j = 0; j < units; ++j) row[j] = std::uint32_t(pieces[j]) < threshold ? T(0) : scale;
+                }
+            }
+        }
+    }
+    for (; i < end; ++i) Dropout::draw_mask(dropout.mask_source(i, layer), dropout.rate, scale, keep + i * width, width);
+    cpu::multiply(a + first * width, keep + first * width, kept + first * width, (end - first) * width);
+}
+
 template <class T>
 const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>& ws, const Dropout& dropout) {
     const bool drop = dropout.rate > 0.0 && dropout.samples != nullptr && net.depth() > 1;
@@ -195,9 +243,10 @@ const T* forward(const Network<T>& net, const T* x, std::size_t n, Workspace<T>&
         if (drop && l + 1 < net.depth()) {
             const std::size_t width = net.layer(l).out;
             const T scale = T(1.0 / (1.0 - dropout.rate));
-            for (std::size_t i = 0; i < n; ++i)
-                Dropout::draw_mask(dropout.mask_source(i, l), dropout.rate, scale, ws.keep[l].data() + i * width, width);
-            cpu::multiply(a, ws.keep[l].data(), ws.kept[l].data(), n * width);
+            // Each row's mask comes from its own source: the same bits whichever thread draws it.
+            cpu::for_blocks(n, n * width, [&](std::size_t first, std::size_t end) {
+                draw_masks(dropout, l, scale, first, end, width, ws.keep[l].data(), a, ws.kept[l].data());
+            });
         }
     }
     return ws.a.back().data();

@@ -5,6 +5,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <utility>
 
 namespace nabla {
 
@@ -14,6 +15,9 @@ public:
     // `fallback_dir` if given. Error "cannot open WHAT (FILE): HINT" if none does.
     SharedLibrary(std::string what, std::initializer_list<std::string> files, const std::string& fallback_dir,
                   const std::string& hint, bool global = false);
+
+    // A library already opened (a dlopen handle, not null), whose functions are looked up by name.
+    SharedLibrary(std::string what, void* handle) : what_(std::move(what)), handle_(handle) {}
 
     // The function `name`, as F; Error "WHAT has no symbol NAME" if the library lacks it.
     template <class F>

@@ -37,18 +37,41 @@ public:
         task_ = task;
         context_ = context;
         mxcsr_ = _mm_getcsr();
-        parts_ = parts;
-        remaining_.store(helpers_, std::memory_order_relaxed);  // every helper answers
-        generation_.fetch_add(1);  // publishes the task (seq_cst: ordered before the sleepers check)
+        done_.store(0, std::memory_order_relaxed);
+        const std::uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+        posted_.store(generation << 16 | std::uint64_t(parts), std::memory_order_release);
+        generation_.store(generation);  // publishes the task (seq_cst: ordered before the sleepers check)
         if (sleeping_.load() > 0) generation_.notify_all();
         task(context, 0, parts);
-        for (int spin = 0; remaining_.load(std::memory_order_acquire) != 0; ++spin)
+        // The parts whose helpers have not taken them yet run here: a helper that is slow to wake
+        // (its core busy with other work) is never waited for, only one that is running its part.
+        int here = 1;
+        for (int part = 1; part < parts; ++part)
+            if (take(part, generation)) {
+                task(context, part, parts);
+                ++here;
+            }
+        for (int spin = 0; done_.load(std::memory_order_acquire) != parts - here; ++spin)
             if (spin < spins_before_sleep) _mm_pause(); else std::this_thread::yield();
         busy_.clear(std::memory_order_release);
         return true;
     }
 
 private:
+    static constexpr int most_parts = 4096;  // set_threads' limit
+
+    // Takes part `part` of task `generation` for the calling thread; false if another thread has,
+    // or if the task is over. A part's mark only ever grows: a helper that fell behind by a task
+    // (it read the task, then was not scheduled until the next was posted) finds its part marked
+    // with a later generation and leaves it alone.
+    bool take(int part, std::uint64_t generation) {
+        std::uint64_t last = taken_[part].load(std::memory_order_relaxed);
+        while (last < generation)
+            if (taken_[part].compare_exchange_weak(last, generation, std::memory_order_acq_rel, std::memory_order_relaxed))
+                return true;
+        return false;
+    }
+
     void ensure_helpers(int count) {
         for (; helpers_ < count; ++helpers_) {
             const int part = helpers_ + 1;
@@ -63,16 +86,21 @@ private:
         busy_.clear();
     }
 
-    // Helper `part` runs that part of every task with more parts (and only answers the others).
-    // `seen` is the generation before the helper's first task: it may start after that was posted.
+    // Helper `part` runs that part of every task with more parts, unless the caller took it first
+    // (a part computes the same on any thread: a task's results depend on the part, never on the
+    // thread). Each helper keeping its part keeps each core on its block of the weights from
+    // product to product. `seen` is the generation before the helper's first task: it may start
+    // after that was posted.
     void help(int part, std::uint64_t seen) {
         for (;;) {
             seen = wait_for_task(seen);
-            if (part < parts_) {
-                _mm_setcsr(mxcsr_);  // the caller's floating-point mode (a step flushes subnormals)
-                task_(context_, part, parts_);
-            }
-            remaining_.fetch_sub(1, std::memory_order_release);
+            const std::uint64_t posted = posted_.load(std::memory_order_acquire);
+            const int parts = int(posted & 0xffff);
+            // A task already followed by another is over: every one of its parts was taken.
+            if ((posted >> 16) != seen || part >= parts || !take(part, seen)) continue;
+            _mm_setcsr(mxcsr_);  // the caller's floating-point mode (a step flushes subnormals)
+            task_(context_, part, parts);
+            done_.fetch_add(1, std::memory_order_release);
         }
     }
 
@@ -97,10 +125,11 @@ private:
     std::atomic_flag busy_;
     std::atomic<std::uint64_t> generation_{0};
     std::atomic<int> sleeping_{0};
-    std::atomic<int> remaining_{0};
+    std::atomic<std::uint64_t> posted_{0};  // the current task: its generation << 16 | its parts
+    std::atomic<std::uint64_t> taken_[most_parts] = {};  // the last generation each part was taken in
+    std::atomic<int> done_{0};              // parts finished by helpers
     void (*task_)(void*, int, int) = nullptr;
     void* context_ = nullptr;
-    int parts_ = 0;
     unsigned mxcsr_ = 0;
     int helpers_ = 0;  // started (by the caller holding busy_)
 };

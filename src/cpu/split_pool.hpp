@@ -45,11 +45,15 @@ inline std::pair<std::size_t, std::size_t> block_of(std::size_t extent, int part
     return {begin, std::min(extent, begin + chunk)};
 }
 
-// task(context, part, parts) for part = 0 … parts − 1, at the same time; part 0 on the calling
-// thread; returns when every part is done. One caller at a time uses the pool: a second caller
-// (another thread training its own network) runs all the parts itself, one after the other, so
-// that the result never depends on who had the pool. Returns true when the parts ran at the same
-// time, each on its own thread; false when this thread ran them one after the other.
+// task(context, part, parts) for part = 0 … parts − 1, each exactly once: part 0 on the calling
+// thread, part p on the pool's helper p (the same helper every time, which keeps each core on its
+// block of the data), and a part its helper has not taken by the time the caller is done with its
+// own on the caller too, so that a helper slow to wake (its core busy with other work) holds
+// nothing up. Returns when every part is done. A
+// part's result may depend on the part, never on the thread that runs it. One caller at a time
+// uses the pool: a second caller (another thread training its own network) runs all the parts
+// itself, one after the other, so that the result never depends on who had the pool. Returns true
+// when the pool's helpers were offered the parts; false when this thread ran them all by itself.
 bool run_in_parts(int parts, void (*task)(void* context, int part, int parts), void* context);
 
 template <class F>

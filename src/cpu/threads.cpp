@@ -30,6 +30,8 @@ void set_threads(int threads) {
 
 int threads() { return thread_count().load(std::memory_order_relaxed); }
 
+std::string blas_kernel() { return cpu::blas_kernel(); }
+
 int cpu::split_parts() { return threads(); }
 
 namespace {
