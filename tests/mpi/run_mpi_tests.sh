@@ -7,7 +7,8 @@
 #  2. a process killed mid-run ends the job within seconds, the model file untouched, and --resume
 #     then finishes with the weights of an uninterrupted run (with dropout);
 #  3. bad data in one process's share ends the whole job at once, with the loader's one-line error;
-#  4. a .nbd file (nabla convert) trains the weights its CSV file trains, in 2 and 4 processes.
+#  4. a .nbd file (nabla convert) trains the weights its CSV file trains, in 2 and 4 processes, and
+#     streamed (--stream) the weights of one process.
 # Usage: tests/mpi/run_mpi_tests.sh [NABLA]   (default: build/tools/nabla). About a minute.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -82,6 +83,12 @@ on 2 train --data classes.nbd "${steps[@]}" -q --save two-nbd.nabla > /dev/null
 on 4 train --data classes.nbd "${steps[@]}" -q --save four-nbd.nabla > /dev/null
 same_weights 0 two.nabla two-nbd.nabla
 same_weights 0 four.nabla four-nbd.nabla
+
+echo "== a stream (train --stream) trains the weights of one process in 2 and 4, each reading only its share"
+"$nabla" train --data classes.nbd --stream "${steps[@]}" -q --save one-stream.nabla > /dev/null
+on 2 train --data classes.nbd --stream "${steps[@]}" -q --save two-stream.nabla > /dev/null
+on 4 train --data classes.nbd --stream "${steps[@]}" -q --save four-stream.nabla > /dev/null
+same_weights 1e-5 one-stream.nabla two-stream.nabla four-stream.nabla
 
 fashion="${NABLA_DATASETS:-/usr/share/datasets/fashion-mnist}/train-images-idx3-ubyte.gz"
 if [ -f "$fashion" ]; then
